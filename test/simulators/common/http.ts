@@ -1,0 +1,153 @@
+/**
+ * The wire-level shell shared by both simulators: a request value in, a response value out
+ * (state, routes and wire format stay apart, as in moto and fake-gcs-server). Faults and request
+ * counters are applied here, per named route, so every route gets them for free.
+ */
+import * as http from 'http';
+import * as https from 'https';
+import type { AddressInfo } from 'net';
+import { FaultInjector } from './faults';
+import { RequestCounters } from './counters';
+
+export interface SimRequest {
+	method: string;
+	/** Decoded path without the query string. */
+	path: string;
+	/** The raw path and query as sent, for links that must be echoed unchanged. */
+	rawUrl: string;
+	query: URLSearchParams;
+	headers: http.IncomingHttpHeaders;
+	body: Buffer;
+	/** The origin the client used (scheme://host:port), for absolute links in responses. */
+	origin: string;
+}
+
+export interface SimResponse {
+	status: number;
+	headers?: Record<string, string | string[]>;
+	/** An object is sent as JSON; a string or Buffer as it is. */
+	body?: unknown;
+}
+
+export interface RouteMatch {
+	/** A stable route name used by fault rules and counters, e.g. "contacts.list". */
+	name: string;
+	handle: (request: SimRequest) => SimResponse | Promise<SimResponse>;
+}
+
+export type Router = (request: SimRequest) => RouteMatch | undefined;
+
+export interface ServeOptions {
+	router: Router;
+	notFound: (request: SimRequest) => SimResponse;
+	/** Turns an uncaught handler error into the API's own error shape. */
+	internalError: (request: SimRequest, error: unknown) => SimResponse;
+	/** Produces the body of an injected throttling or unavailability fault in the API's own shape. */
+	faultBody: (status: number, retryAfterSeconds: number | undefined) => SimResponse;
+	faults: FaultInjector;
+	counters: RequestCounters;
+	tls?: { key: string; cert: string };
+	port?: number;
+	host?: string;
+}
+
+export interface RunningServer {
+	url: string;
+	port: number;
+	close(): Promise<void>;
+}
+
+function sendResponse(res: http.ServerResponse, response: SimResponse): void {
+	const headers: Record<string, string | string[]> = { ...(response.headers ?? {}) };
+	let payload: Buffer | string | undefined;
+	if (response.body === undefined || response.body === null) payload = undefined;
+	else if (Buffer.isBuffer(response.body) || typeof response.body === 'string') payload = response.body;
+	else {
+		payload = JSON.stringify(response.body);
+		if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
+			headers['Content-Type'] = 'application/json; charset=utf-8';
+		}
+	}
+	if (payload !== undefined) headers['Content-Length'] = String(Buffer.byteLength(payload));
+	res.writeHead(response.status, headers);
+	res.end(payload);
+}
+
+async function readBody(req: http.IncomingMessage): Promise<Buffer> {
+	const chunks: Buffer[] = [];
+	for await (const chunk of req) chunks.push(chunk as Buffer);
+	return Buffer.concat(chunks);
+}
+
+function sleep(ms: number): Promise<void> {
+	return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export async function serve(options: ServeOptions): Promise<RunningServer> {
+	const scheme = options.tls ? 'https' : 'http';
+	const listener = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+		const body = await readBody(req);
+		const rawUrl = req.url ?? '/';
+		const parsed = new URL(rawUrl, 'http://sim.local');
+		const request: SimRequest = {
+			method: (req.method ?? 'GET').toUpperCase(),
+			path: decodeURIComponent(parsed.pathname),
+			rawUrl,
+			query: parsed.searchParams,
+			headers: req.headers,
+			body,
+			origin: `${scheme}://${req.headers.host ?? 'localhost'}`,
+		};
+		const route = options.router(request);
+		if (!route) return sendResponse(res, options.notFound(request));
+		options.counters.record(route.name);
+		const fault = options.faults.take(route.name);
+		if (fault?.latencyMs) await sleep(fault.latencyMs);
+		if (fault?.reset) {
+			req.socket.destroy();
+			return;
+		}
+		if (fault?.status) {
+			const response = options.faultBody(fault.status, fault.retryAfterSeconds);
+			if (fault.retryAfterSeconds !== undefined) {
+				response.headers = { ...(response.headers ?? {}), 'Retry-After': String(fault.retryAfterSeconds) };
+			}
+			return sendResponse(res, response);
+		}
+		let response: SimResponse;
+		try {
+			response = await route.handle(request);
+		} catch (error) {
+			response = options.internalError(request, error);
+		}
+		sendResponse(res, response);
+	};
+	const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
+		listener(req, res).catch((error) => {
+			if (!res.headersSent) sendResponse(res, { status: 500, body: { error: String(error) } });
+		});
+	};
+	const server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, handler) : http.createServer(handler);
+	server.keepAliveTimeout = 5000;
+	await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
+	const port = (server.address() as AddressInfo).port;
+	return {
+		url: `${scheme}://${options.host === '0.0.0.0' ? '127.0.0.1' : options.host ?? '127.0.0.1'}:${port}`,
+		port,
+		close: () =>
+			new Promise<void>((resolve) => {
+				server.closeAllConnections();
+				server.close(() => resolve());
+			}),
+	};
+}
+
+/** Parses a JSON request body, or returns undefined when it is empty or not JSON. */
+export function jsonBody<T = unknown>(request: SimRequest): T | undefined {
+	if (request.body.length === 0) return undefined;
+	try {
+		return JSON.parse(request.body.toString('utf8')) as T;
+	} catch {
+		return undefined;
+	}
+}
