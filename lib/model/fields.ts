@@ -41,6 +41,8 @@ export interface FieldDescriptor {
 	/** For choice and multi-choice columns. */
 	options?: ChoiceOption[];
 	custom?: boolean;
+	/** A list of values of `type` (Google's emailAddresses, phoneNumbers) rather than one value. */
+	multiple?: boolean;
 }
 
 /** The subset of Dataverse AttributeMetadata that the sync reads (EntityDefinitions(...)/Attributes). */

@@ -1,0 +1,329 @@
+/**
+ * The Google Contacts (People API Person) fields the sync can read, filter on and write, as
+ * canonical FieldDescriptors, and typed accessors that read and write them by name.
+ *
+ * Field names are paths into a Person:
+ * - `names.givenName`: a property of a singleton field (names, birthdays, biographies) or of the
+ *   first organization;
+ * - `emailAddresses`, `phoneNumbers`: the whole list of values, primary first;
+ * - `emailAddresses[1]`: one value by position (primary first, then in the API's order);
+ * - `phoneNumbers:mobile`, `addresses:work.city`: the first item of that type, or one property of it;
+ * - `userDefined:<key>`: a custom field users see in Google Contacts; `clientData:<key>` is the
+ *   hidden per-app data the sync keeps its link in (readable and writable, never offered to users);
+ * - `memberships`: contact group resource names (labels);
+ * - `birthdays[0].date`: a date-only value, "YYYY-MM-DD" (or "--MM-DD" without a year).
+ */
+import type { CanonicalType, FieldDescriptor } from '../model/fields';
+import { formatDateOnly, parseDateOnly, type CalendarDate } from '../mapping/dates';
+import { normalizeEmail, normalizePhone } from '../mapping/normalize';
+
+/** The slice of a People API Person the sync touches (field shapes as in the API's discovery document). */
+export interface GooglePerson {
+	resourceName?: string;
+	etag?: string;
+	metadata?: { deleted?: boolean; sources?: Array<Record<string, unknown>>; [key: string]: unknown };
+	names?: GoogleItem[];
+	emailAddresses?: GoogleItem[];
+	phoneNumbers?: GoogleItem[];
+	addresses?: GoogleItem[];
+	organizations?: GoogleItem[];
+	birthdays?: GoogleItem[];
+	biographies?: GoogleItem[];
+	nicknames?: GoogleItem[];
+	urls?: GoogleItem[];
+	memberships?: Array<{ contactGroupMembership?: { contactGroupResourceName?: string; contactGroupId?: string } }>;
+	userDefined?: Array<{ key?: string; value?: string }>;
+	clientData?: Array<{ key?: string; value?: string }>;
+	[field: string]: unknown;
+}
+
+/** One item of a Person list field (a name, email, phone, address, organization...). */
+export interface GoogleItem {
+	metadata?: { primary?: boolean; [key: string]: unknown };
+	type?: string;
+	[property: string]: unknown;
+}
+
+type ListField = 'emailAddresses' | 'phoneNumbers';
+type ItemField = 'names' | 'emailAddresses' | 'phoneNumbers' | 'addresses' | 'organizations' | 'birthdays' | 'biographies' | 'nicknames' | 'urls';
+type KeyedField = 'userDefined' | 'clientData';
+
+/** Where a field name points inside a Person. */
+type GooglePath =
+	| { kind: 'list'; field: ListField }
+	| { kind: 'item'; field: ItemField; position: number; type?: undefined; property: string }
+	| { kind: 'item'; field: ItemField; position?: undefined; type: string; property: string }
+	| { kind: 'keyed'; field: KeyedField; key: string }
+	| { kind: 'memberships' }
+	| { kind: 'resourceName' }
+	| { kind: 'deleted' };
+
+function field(name: string, label: string, type: CanonicalType, extra: Partial<FieldDescriptor> = {}): FieldDescriptor {
+	return { app: 'google', name, label, type, writable: true, ...extra };
+}
+
+const EMAIL_TYPES: Array<[string, string]> = [['work', 'Work'], ['home', 'Home'], ['other', 'Other']];
+const PHONE_TYPES: Array<[string, string]> = [
+	['work', 'Work'],
+	['home', 'Home'],
+	['mobile', 'Mobile'],
+	['workFax', 'Work fax'],
+	['homeFax', 'Home fax'],
+	['otherFax', 'Other fax'],
+	['workMobile', 'Work mobile'],
+	['pager', 'Pager'],
+	['workPager', 'Work pager'],
+	['main', 'Main'],
+	['googleVoice', 'Google Voice'],
+	['other', 'Other'],
+];
+const ADDRESS_TYPES: Array<[string, string]> = [['work', 'Work'], ['home', 'Home'], ['other', 'Other']];
+const ADDRESS_PROPERTIES: Array<[string, string]> = [
+	['streetAddress', 'street'],
+	['extendedAddress', 'street line 2'],
+	['poBox', 'PO box'],
+	['city', 'city'],
+	['region', 'region'],
+	['postalCode', 'postal code'],
+	['country', 'country'],
+	['countryCode', 'country code'],
+];
+const ORDINALS = ['First', 'Second', 'Third'];
+
+/** The standard Google Contacts fields users can filter on and map (custom fields come from `userDefined:<key>`). */
+export const GOOGLE_FIELDS: FieldDescriptor[] = [
+	field('resourceName', 'Resource name (contact id)', 'text', { writable: false }),
+	field('metadata.deleted', 'Deleted', 'boolean', { writable: false }),
+	field('names.displayName', 'Display name', 'text', { writable: false }),
+	field('names.givenName', 'First name', 'text'),
+	field('names.middleName', 'Middle name', 'text'),
+	field('names.familyName', 'Last name', 'text'),
+	field('names.honorificPrefix', 'Name prefix', 'text'),
+	field('names.honorificSuffix', 'Name suffix', 'text'),
+	field('nicknames[0].value', 'Nickname', 'text'),
+	field('emailAddresses', 'Emails (all)', 'email', { multiple: true }),
+	...ORDINALS.map((ordinal, index) => field(`emailAddresses[${index}]`, `${ordinal} email`, 'email')),
+	...EMAIL_TYPES.map(([type, label]) => field(`emailAddresses:${type}`, `${label} email`, 'email')),
+	field('phoneNumbers', 'Phones (all)', 'phone', { multiple: true }),
+	field('phoneNumbers[0]', 'First phone', 'phone'),
+	...PHONE_TYPES.map(([type, label]) => field(`phoneNumbers:${type}`, `${label} phone`, 'phone')),
+	...ADDRESS_TYPES.flatMap(([type, label]) =>
+		ADDRESS_PROPERTIES.map(([property, propertyLabel]) => field(`addresses:${type}.${property}`, `${label} address: ${propertyLabel}`, 'text')),
+	),
+	field('organizations[0].name', 'Company', 'text'),
+	field('organizations[0].title', 'Job title', 'text'),
+	field('organizations[0].department', 'Department', 'text'),
+	field('organizations[0].jobDescription', 'Job description', 'multilineText'),
+	field('birthdays[0].date', 'Birthday', 'date'),
+	field('biographies[0].value', 'Notes', 'multilineText'),
+	field('urls[0].value', 'Website', 'text'),
+	field('memberships', 'Labels (contact groups)', 'multiChoice'),
+];
+
+const CATALOG = new Map(GOOGLE_FIELDS.map((descriptor) => [descriptor.name, descriptor]));
+const USER_DEFINED_PREFIX = 'userDefined:';
+const CLIENT_DATA_PREFIX = 'clientData:';
+
+/** The descriptor of a Google field name, custom `userDefined:<key>` fields included; undefined if unknown. */
+export function describeGoogleField(name: string): FieldDescriptor | undefined {
+	if (name.startsWith(USER_DEFINED_PREFIX) && name.length > USER_DEFINED_PREFIX.length) {
+		const key = name.slice(USER_DEFINED_PREFIX.length);
+		return field(name, `Custom field "${key}"`, 'text', { custom: true });
+	}
+	return CATALOG.get(name);
+}
+
+const PATH = /^(\w+)(?:\[(\d+)\]|:(\w+))?(?:\.(\w+))?$/;
+
+function parseGooglePath(name: string): GooglePath {
+	if (name.startsWith(USER_DEFINED_PREFIX) && name.length > USER_DEFINED_PREFIX.length) {
+		return { kind: 'keyed', field: 'userDefined', key: name.slice(USER_DEFINED_PREFIX.length) };
+	}
+	if (name.startsWith(CLIENT_DATA_PREFIX) && name.length > CLIENT_DATA_PREFIX.length) {
+		return { kind: 'keyed', field: 'clientData', key: name.slice(CLIENT_DATA_PREFIX.length) };
+	}
+	if (!CATALOG.has(name)) {
+		throw new Error(
+			`Unknown Google Contacts field "${name}". Use a standard field such as names.givenName, emailAddresses[0], ` +
+				'phoneNumbers:mobile or addresses:work.city, or a custom field as userDefined:<key>.',
+		);
+	}
+	if (name === 'resourceName') return { kind: 'resourceName' };
+	if (name === 'metadata.deleted') return { kind: 'deleted' };
+	if (name === 'memberships') return { kind: 'memberships' };
+	if (name === 'emailAddresses' || name === 'phoneNumbers') return { kind: 'list', field: name };
+	const [, collection, position, type, property] = PATH.exec(name) ?? [];
+	const itemField = collection as ItemField;
+	const itemProperty = property ?? 'value';
+	if (type !== undefined) return { kind: 'item', field: itemField, type, property: itemProperty };
+	return { kind: 'item', field: itemField, position: Number(position ?? 0), property: itemProperty };
+}
+
+/** Items primary first, then in the API's order (which the API does not guarantee otherwise). */
+function primaryFirst(items: GoogleItem[] | undefined): GoogleItem[] {
+	const list = items ?? [];
+	return [...list.filter((item) => item.metadata?.primary === true), ...list.filter((item) => item.metadata?.primary !== true)];
+}
+
+function sameType(item: GoogleItem, type: string): boolean {
+	return typeof item.type === 'string' && item.type.toLowerCase() === type.toLowerCase();
+}
+
+function findItem(person: GooglePerson, path: Extract<GooglePath, { kind: 'item' }>): GoogleItem | undefined {
+	const items = primaryFirst(person[path.field] as GoogleItem[] | undefined);
+	return path.type === undefined ? items[path.position] : items.find((item) => sameType(item, path.type));
+}
+
+function isEmpty(value: unknown): boolean {
+	return value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0);
+}
+
+function readProperty(item: GoogleItem, property: string): unknown {
+	if (property === 'date') {
+		const date = item.date as CalendarDate | undefined;
+		return date ? formatDateOnly(date) : undefined;
+	}
+	return item[property];
+}
+
+/**
+ * Reads a field by name in its canonical form: text as a string, lists as string arrays, dates as
+ * "YYYY-MM-DD", Deleted as a boolean. Undefined when the Person does not hold the field.
+ * Throws for a name that is neither in GOOGLE_FIELDS nor `userDefined:`/`clientData:<key>`.
+ */
+export function readGoogleField(person: GooglePerson, name: string): unknown {
+	const path = parseGooglePath(name);
+	switch (path.kind) {
+		case 'resourceName':
+			return person.resourceName;
+		case 'deleted':
+			return person.metadata?.deleted === true;
+		case 'memberships': {
+			const groups = (person.memberships ?? []).map((membership) => membership.contactGroupMembership?.contactGroupResourceName);
+			return groups.filter((group): group is string => typeof group === 'string');
+		}
+		case 'keyed':
+			return (person[path.field] ?? []).find((entry) => entry.key === path.key)?.value;
+		case 'list': {
+			const values = primaryFirst(person[path.field]).map((item) => item.value);
+			return values.filter((value): value is string => typeof value === 'string' && value !== '');
+		}
+		case 'item': {
+			const item = findItem(person, path);
+			return item ? readProperty(item, path.property) : undefined;
+		}
+	}
+}
+
+/** Output-only or derived properties that would contradict a changed value if kept. */
+const DERIVED_PROPERTIES: Partial<Record<ItemField, string[]>> = {
+	names: ['displayName', 'displayNameLastFirst', 'unstructuredName'],
+	phoneNumbers: ['canonicalForm'],
+	addresses: ['formattedValue'],
+	birthdays: ['text'],
+};
+
+/** Properties that describe an item rather than hold its content. */
+const ITEM_LABEL_PROPERTIES = new Set(['metadata', 'type', 'formattedType', 'contentType']);
+
+function hasContent(item: GoogleItem): boolean {
+	return Object.entries(item).some(([key, value]) => !ITEM_LABEL_PROPERTIES.has(key) && !isEmpty(value));
+}
+
+function textValue(name: string, value: unknown): string {
+	if (typeof value === 'string') return value;
+	if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+	throw new Error(`Google Contacts field "${name}" takes text; got ${JSON.stringify(value)}.`);
+}
+
+function writeProperty(name: string, item: GoogleItem, property: string, value: unknown): void {
+	if (property !== 'date') {
+		item[property] = textValue(name, value);
+		return;
+	}
+	const date = parseDateOnly(textValue(name, value));
+	if (!date) throw new Error(`Google Contacts field "${name}" takes a date as YYYY-MM-DD (or --MM-DD without a year); got ${JSON.stringify(value)}.`);
+	item.date = { year: date.year ?? 0, month: date.month, day: date.day };
+}
+
+function writeItem(person: GooglePerson, name: string, path: Extract<GooglePath, { kind: 'item' }>, value: unknown): void {
+	const items = primaryFirst(person[path.field] as GoogleItem[] | undefined);
+	let item = path.type === undefined ? items[path.position] : items.find((candidate) => sameType(candidate, path.type));
+	if (isEmpty(value) && !item) return;
+	if (!item) {
+		item = path.type === undefined ? {} : { type: path.type };
+		items.push(item);
+	}
+	for (const derived of DERIVED_PROPERTIES[path.field] ?? []) {
+		if (derived !== path.property) delete item[derived];
+	}
+	if (isEmpty(value)) delete item[path.property];
+	else writeProperty(name, item, path.property, value);
+	if (path.field === 'biographies') item.contentType = 'TEXT_PLAIN';
+	if ((path.property === 'value' && isEmpty(value)) || !hasContent(item)) items.splice(items.indexOf(item), 1);
+	person[path.field] = items;
+}
+
+/** New list items get these types by position, as Dynamics' email 1/2/3 are usually work, personal, other. */
+const NEW_ITEM_TYPES: Record<ListField, string[]> = { emailAddresses: ['work', 'home', 'other'], phoneNumbers: ['other'] };
+const LIST_NORMALIZERS: Record<ListField, (value: string) => string> = { emailAddresses: normalizeEmail, phoneNumbers: normalizePhone };
+
+/** Replaces a whole list, keeping each existing item (type, metadata) whose value normalises alike. */
+function writeList(person: GooglePerson, name: string, field: ListField, value: unknown): void {
+	const values = isEmpty(value) ? [] : Array.isArray(value) ? value.map((entry) => textValue(name, entry)) : [textValue(name, value)];
+	const normalize = LIST_NORMALIZERS[field];
+	const existing = primaryFirst(person[field]);
+	const newTypes = NEW_ITEM_TYPES[field];
+	person[field] = values
+		.filter((entry) => entry.trim() !== '')
+		.map((entry, index) => {
+			const kept = existing.find((item) => typeof item.value === 'string' && normalize(item.value) === normalize(entry));
+			if (kept) existing.splice(existing.indexOf(kept), 1);
+			const item: GoogleItem = kept ? { ...kept, value: entry } : { value: entry, type: newTypes[Math.min(index, newTypes.length - 1)] };
+			delete item.canonicalForm;
+			return item;
+		});
+}
+
+function writeKeyed(person: GooglePerson, name: string, field: KeyedField, key: string, value: unknown): void {
+	const entries = (person[field] ?? []).filter((entry) => entry.key !== key);
+	if (!isEmpty(value)) entries.push({ key, value: textValue(name, value) });
+	person[field] = entries;
+}
+
+function writeMemberships(person: GooglePerson, name: string, value: unknown): void {
+	const groups = isEmpty(value) ? [] : Array.isArray(value) ? value : [value];
+	person.memberships = groups.map((group) => ({ contactGroupMembership: { contactGroupResourceName: textValue(name, group) } }));
+}
+
+/**
+ * Writes a field by name into a Person (a whole one or a partial one bound for an update), taking
+ * the canonical form readGoogleField returns. An empty value (undefined, null, "", []) removes it.
+ * Throws for unknown and read-only fields and for values of the wrong shape.
+ */
+export function writeGoogleField(person: GooglePerson, name: string, value: unknown): void {
+	const path = parseGooglePath(name);
+	switch (path.kind) {
+		case 'resourceName':
+		case 'deleted':
+			throw new Error(`Google Contacts field "${name}" is read-only; nothing can be written to it.`);
+		case 'memberships':
+			return writeMemberships(person, name, value);
+		case 'keyed':
+			return writeKeyed(person, name, path.field, path.key, value);
+		case 'list':
+			return writeList(person, name, path.field, value);
+		case 'item':
+			if (name === 'names.displayName') throw new Error('Google Contacts field "names.displayName" is read-only; write names.givenName and names.familyName.');
+			return writeItem(person, name, path, value);
+	}
+}
+
+/** The top-level Person field a field name lives in (what an update's updatePersonFields lists). */
+export function googlePersonField(name: string): string {
+	const path = parseGooglePath(name);
+	if (path.kind === 'resourceName') return 'resourceName';
+	if (path.kind === 'deleted') return 'metadata';
+	if (path.kind === 'memberships') return 'memberships';
+	return path.field;
+}

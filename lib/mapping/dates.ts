@@ -1,0 +1,59 @@
+/**
+ * Date-only values (birthdays) as calendar dates, never as instants: parsing and formatting are
+ * string and integer math only, so no time zone can move a birthday by a day.
+ * The canonical form is "YYYY-MM-DD"; a date without a year (Google allows one) is "--MM-DD",
+ * as ISO 8601 and vCard write it.
+ */
+
+export interface CalendarDate {
+	/** 0 or undefined when the year is unknown. */
+	year?: number;
+	month: number;
+	day: number;
+}
+
+const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})(?:$|T)/;
+const YEARLESS_DATE = /^--(\d{2})-(\d{2})$/;
+
+function isLeapYear(year: number): boolean {
+	return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+}
+
+function daysInMonth(month: number, year: number | undefined): number {
+	if (month === 2) return year === undefined || isLeapYear(year) ? 29 : 28;
+	return [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
+function isValidDate(year: number | undefined, month: number, day: number): boolean {
+	return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(month, year);
+}
+
+/**
+ * Reads "YYYY-MM-DD", "--MM-DD", or the date part of a Dataverse date-only value sent with a time
+ * ("1975-04-30T00:00:00Z": the date part is the stored date; it is not converted to any zone).
+ * Returns undefined for anything else, including impossible dates such as 1900-02-29.
+ */
+export function parseDateOnly(text: string): CalendarDate | undefined {
+	const trimmed = text.trim();
+	const dated = DATE_ONLY.exec(trimmed);
+	if (dated) {
+		const [year, month, day] = dated.slice(1).map(Number);
+		return isValidDate(year, month, day) ? { year, month, day } : undefined;
+	}
+	const yearless = YEARLESS_DATE.exec(trimmed);
+	if (yearless) {
+		const [month, day] = yearless.slice(1).map(Number);
+		return isValidDate(undefined, month, day) ? { month, day } : undefined;
+	}
+	return undefined;
+}
+
+const twoDigits = (value: number) => String(value).padStart(2, '0');
+
+/** "YYYY-MM-DD", or "--MM-DD" without a year; undefined for an incomplete or impossible date. */
+export function formatDateOnly(date: CalendarDate): string | undefined {
+	const year = date.year || undefined;
+	if (!isValidDate(year, date.month, date.day)) return undefined;
+	const monthDay = `${twoDigits(date.month)}-${twoDigits(date.day)}`;
+	return year === undefined ? `--${monthDay}` : `${String(year).padStart(4, '0')}-${monthDay}`;
+}
