@@ -1,8 +1,8 @@
 const { src, dest, parallel } = require('gulp');
 
-// Icons and codex files sit beside the node sources; n8n loads them from dist/ next to the compiled nodes.
+// Icons (shared ones in icons/) and codex files go to dist/ beside the compiled nodes, where n8n loads them.
 function copyNodeAssets() {
-	return src(['nodes/**/*.{png,svg,json}', 'credentials/**/*.{png,svg}'], { base: '.', encoding: false }).pipe(dest('dist'));
+	return src(['nodes/**/*.{png,svg,json}', 'credentials/**/*.{png,svg}', 'icons/*.svg'], { base: '.', encoding: false }).pipe(dest('dist'));
 }
 
 function copyTemplates() {
