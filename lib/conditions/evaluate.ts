@@ -1,0 +1,276 @@
+/**
+ * Evaluating a Contact Filter rule on one record, with the reasons it was kept or not, and validating a
+ * rule against the field metadata before any item runs. Ownership, opt-in, active and status reason
+ * are conditions on fixed Dynamics columns, so they run through the same typed field operators.
+ */
+
+import { describeGoogleField } from '../google/fields';
+import type { AppName, FieldDescriptor } from '../model/fields';
+import { findCounterpart, type CounterpartIndex } from './counterparts';
+import { describeReading, fieldSubject, prepareFieldTest } from './operators';
+import { guidOf, readField, type ContactRecord } from './record';
+import { RuleError, type Condition, type ContactRule, type FieldCondition } from './types';
+
+export interface EvaluationContext {
+	/** The org's contact metadata (Dynamics) or the Google field catalog. */
+	fields: FieldDescriptor[];
+	/** WhoAmI's UserId, for "owned by the connection's user". */
+	connectionUserId?: string;
+	/** The bulk lookup's answer, for "already existing in the app you sync with". */
+	counterparts?: CounterpartIndex;
+}
+
+export interface Evaluation {
+	kept: boolean;
+	/** Why: the conditions that decided, e.g. `allows email: no (donotemail: true ("Do Not Allow"))`. */
+	reasons: string[];
+}
+
+type ContactApp = ContactRecord['app'];
+
+/** The conditions that only make sense for one app's contacts, as the node names them. */
+const SINGLE_APP_KINDS: Partial<Record<Condition['kind'], { app: ContactApp; name: string }>> = {
+	ownership: { app: 'dynamics', name: 'Ownership' },
+	emailOptIn: { app: 'dynamics', name: 'Email opt-in / opt-out' },
+	active: { app: 'dynamics', name: 'Active / inactive' },
+	statusReason: { app: 'dynamics', name: 'Status reason' },
+	googleLabel: { app: 'google', name: 'Has label' },
+	googleDeleted: { app: 'google', name: 'Gets deleted' },
+};
+
+const APP_NAMES: Record<AppName, string> = { dynamics: 'Dynamics 365', google: 'Google Contacts', plain: 'plain JSON' };
+
+interface Outcome {
+	matched: boolean;
+	/** What the record holds, for the reason. */
+	observed: string;
+}
+
+interface PreparedCondition {
+	/** The condition in words, negation included. */
+	wording: string;
+	test(record: ContactRecord, context: EvaluationContext): Outcome;
+}
+
+function resolveField(fields: FieldDescriptor[], name: string): FieldDescriptor {
+	const exact = fields.find((field) => field.name === name);
+	if (exact) return exact;
+	// Lookups are read as _<name>_value; accept that spelling for the column itself.
+	const lookupName = /^_(.+)_value$/.exec(name)?.[1];
+	const lookup = fields.find((field) => field.name === lookupName && (field.type === 'lookup' || field.type === 'owner'));
+	if (lookup) return lookup;
+	// Google custom fields (userDefined:<key>) are open-ended, so the catalog cannot list them.
+	const googleField = fields.some((field) => field.app === 'google') ? describeGoogleField(name) : undefined;
+	if (googleField) return googleField;
+	const wanted = name.trim().toLowerCase();
+	const suggestion = fields.find((field) => field.name.toLowerCase() === wanted || field.label.toLowerCase() === wanted);
+	const where = fields.length ? `the ${APP_NAMES[fields[0].app]} contact fields` : 'the field list (it is empty: were the columns loaded?)';
+	throw new RuleError(`unknown field "${name}": it is not in ${where}${suggestion ? `; did you mean "${suggestion.name}"?` : ''}`);
+}
+
+function checkRecordApp(field: FieldDescriptor, record: ContactRecord): void {
+	if (field.app !== record.app) {
+		throw new RuleError(`${fieldSubject(field)} is a ${APP_NAMES[field.app]} field, but this item is a ${APP_NAMES[record.app]} contact`);
+	}
+}
+
+function fieldCondition(fields: FieldDescriptor[], condition: Omit<FieldCondition, 'kind'>): PreparedCondition {
+	if (typeof condition.field !== 'string' || condition.field.trim() === '') throw new RuleError('names no field');
+	const field = resolveField(fields, condition.field);
+	const fieldTest = prepareFieldTest(field, condition);
+	return {
+		wording: `${fieldSubject(field)} ${fieldTest.wording}`,
+		test(record) {
+			checkRecordApp(field, record);
+			const reading = readField(record, field);
+			return { matched: fieldTest.matches(reading), observed: describeReading(field, reading) };
+		},
+	};
+}
+
+/** A condition on a fixed column, worded in PieSync's terms ("allows email", "has label"). */
+function namedFieldCondition(
+	fields: FieldDescriptor[],
+	condition: Omit<FieldCondition, 'kind' | 'negate'>,
+	negate: boolean | undefined,
+	wordings: [string, string],
+): PreparedCondition {
+	const prepared = fieldCondition(fields, { ...condition, negate });
+	return {
+		wording: wordings[negate ? 1 : 0],
+		test(record, context) {
+			const outcome = prepared.test(record, context);
+			return { matched: outcome.matched, observed: `${condition.field}: ${outcome.observed}` };
+		},
+	};
+}
+
+function ownershipCondition(fields: FieldDescriptor[], condition: Extract<Condition, { kind: 'ownership' }>): PreparedCondition {
+	if (condition.match === 'connectionUser') {
+		// The column must exist now; the user's id comes with the evaluation context.
+		resolveField(fields, 'ownerid');
+		const owner = { field: 'ownerid', operator: 'equals' as const, negate: condition.negate };
+		return {
+			wording: condition.negate ? "owner is not the connection's user" : "owner is the connection's user",
+			test(record, context) {
+				if (!guidOf(context.connectionUserId)) {
+					throw new RuleError("needs the connection's user id (WhoAmI's UserId) to tell who the connection's user is");
+				}
+				const outcome = fieldCondition(fields, { ...owner, value: context.connectionUserId }).test(record, context);
+				return { matched: outcome.matched, observed: `ownerid: ${outcome.observed}` };
+			},
+		};
+	}
+	if (condition.match !== 'oneOf') throw new RuleError('ownership needs match "oneOf" (with ownerIds) or "connectionUser"');
+	const ownerIds = Array.isArray(condition.ownerIds) ? condition.ownerIds : [];
+	if (ownerIds.length === 0) throw new RuleError('ownership names no owner; pick users or teams');
+	const notIds = ownerIds.filter((id) => !guidOf(id));
+	if (notIds.length) {
+		throw new RuleError(`owner ${notIds.map((id) => JSON.stringify(id)).join(', ')} is not a user or team id (a GUID); pick owners from the list`);
+	}
+	const chosen = `${ownerIds.length === 1 ? 'the chosen user or team' : `the ${ownerIds.length} chosen users and teams`}`;
+	return namedFieldCondition(fields, { field: 'ownerid', operator: 'isOneOf', values: ownerIds }, condition.negate, [
+		`owner is ${ownerIds.length === 1 ? chosen : `one of ${chosen}`}`,
+		`owner is ${ownerIds.length === 1 ? 'not' : 'none of'} ${chosen}`,
+	]);
+}
+
+function emailOptInCondition(fields: FieldDescriptor[], condition: Extract<Condition, { kind: 'emailOptIn' }>): PreparedCondition {
+	if (condition.channel !== 'email' && condition.channel !== 'bulkEmail') {
+		throw new RuleError(`email opt-in needs channel "email" or "bulkEmail", not ${JSON.stringify(condition.channel)}`);
+	}
+	const bulk = condition.channel === 'bulkEmail' ? 'bulk ' : '';
+	// A missing or empty opt-out column does not count as allowing email: better not to mail than to mail an opt-out.
+	return namedFieldCondition(
+		fields,
+		{ field: bulk ? 'donotbulkemail' : 'donotemail', operator: 'isFalse' },
+		condition.negate,
+		[`allows ${bulk}email`, `does not allow ${bulk}email`],
+	);
+}
+
+function googleLabelCondition(fields: FieldDescriptor[], condition: Extract<Condition, { kind: 'googleLabel' }>): PreparedCondition {
+	const labels = Array.isArray(condition.labels) ? condition.labels : [];
+	if (labels.length === 0) throw new RuleError('names no label; pick one or more contact groups');
+	const bad = labels.find((label) => typeof label?.resourceName !== 'string' || !label.resourceName.startsWith('contactGroups/'));
+	if (bad) {
+		throw new RuleError(`label ${JSON.stringify(bad)} has no contact group resource name (contactGroups/…); pick labels from the list`);
+	}
+	const names = labels.map((label) => JSON.stringify(label.name ?? label.resourceName)).join(', ');
+	const plural = labels.length > 1;
+	const values = labels.map((label) => label.resourceName);
+	return namedFieldCondition(fields, { field: 'memberships', operator: 'isOneOf', values }, condition.negate, [
+		`has ${plural ? 'one of the labels' : 'label'} ${names}`,
+		`does not have ${plural ? 'any of the labels' : 'label'} ${names}`,
+	]);
+}
+
+function existsInOtherAppCondition(condition: Extract<Condition, { kind: 'existsInOtherApp' }>): PreparedCondition {
+	return {
+		wording: condition.negate ? 'does not exist yet in the app you sync with' : 'already exists in the app you sync with',
+		test(record, context) {
+			if (!context.counterparts) {
+				throw new RuleError('needs the bulk lookup of counterparts in the other app, which was not made for this batch');
+			}
+			const match = findCounterpart(record, context.counterparts);
+			const observed = !match ? 'no linked contact and no contact with its email' : match.by === 'link' ? `linked to ${match.link}` : `email ${match.email} found`;
+			return { matched: (match !== undefined) !== (condition.negate === true), observed };
+		},
+	};
+}
+
+function prepareCondition(condition: Condition, fields: FieldDescriptor[]): PreparedCondition {
+	if (typeof condition !== 'object' || condition === null) throw new RuleError('is not a condition object');
+	if (condition.negate !== undefined && typeof condition.negate !== 'boolean') {
+		throw new RuleError(`has negate ${JSON.stringify(condition.negate)}; it is true ("is not") or false ("is")`);
+	}
+	switch (condition.kind) {
+		case 'ownership':
+			return ownershipCondition(fields, condition);
+		case 'emailOptIn':
+			return emailOptInCondition(fields, condition);
+		case 'active':
+			return namedFieldCondition(fields, { field: 'statecode', operator: 'equals', value: 0 }, condition.negate, ['is active', 'is not active']);
+		case 'statusReason':
+			return fieldCondition(fields, { field: 'statuscode', operator: 'isOneOf', values: condition.values, negate: condition.negate });
+		case 'existsInOtherApp':
+			return existsInOtherAppCondition(condition);
+		case 'field':
+			return fieldCondition(fields, condition);
+		case 'googleLabel':
+			return googleLabelCondition(fields, condition);
+		case 'googleDeleted':
+			return namedFieldCondition(fields, { field: 'metadata.deleted', operator: 'isTrue' }, condition.negate, ['gets deleted', 'is not deleted']);
+		default:
+			throw new RuleError(
+				`has an unknown kind ${JSON.stringify((condition as { kind?: unknown }).kind)}; the kinds are ownership, emailOptIn, active, statusReason, existsInOtherApp, field, googleLabel, googleDeleted`,
+			);
+	}
+}
+
+function numbered<T>(index: number, run: () => T): T {
+	try {
+		return run();
+	} catch (error) {
+		if (error instanceof RuleError) throw new RuleError(`Condition ${index + 1}: ${error.message}`);
+		throw error;
+	}
+}
+
+function checkRuleShape(rule: ContactRule): void {
+	if (typeof rule !== 'object' || rule === null) throw new RuleError('The rule is not an object with combine and conditions');
+	if (rule.combine !== 'all' && rule.combine !== 'any') {
+		throw new RuleError(`The rule's combine is ${JSON.stringify(rule.combine)}; it is "all" (every condition) or "any" (at least one)`);
+	}
+	if (!Array.isArray(rule.conditions)) throw new RuleError("The rule's conditions are not a list");
+}
+
+/**
+ * Every problem of a rule against the field metadata, as messages naming the condition and the fix
+ * (unknown columns, operators that do not fit the column, choices that are neither value nor label,
+ * conditions for the other app); empty when the rule can run.
+ */
+export function validateRule(rule: ContactRule, fields: FieldDescriptor[]): string[] {
+	try {
+		checkRuleShape(rule);
+	} catch (error) {
+		return [error.message];
+	}
+	const apps = new Set(fields.map((field) => field.app));
+	const fieldsApp = apps.size === 1 ? [...apps][0] : undefined;
+	const problems: string[] = [];
+	rule.conditions.forEach((condition, index) => {
+		const only = SINGLE_APP_KINDS[condition?.kind];
+		if (only && fieldsApp && only.app !== fieldsApp) {
+			problems.push(`Condition ${index + 1}: ${only.name} applies to ${APP_NAMES[only.app]} contacts, but the fields are ${APP_NAMES[fieldsApp]} fields`);
+			return;
+		}
+		try {
+			numbered(index, () => prepareCondition(condition, fields));
+		} catch (error) {
+			if (!(error instanceof RuleError)) throw error;
+			problems.push(error.message);
+		}
+	});
+	return problems;
+}
+
+/** Keeps a record when all (or any) conditions hold; a rule without conditions keeps everything. Throws RuleError. */
+export function evaluateConditions(rule: ContactRule, record: ContactRecord, context: EvaluationContext): Evaluation {
+	checkRuleShape(rule);
+	if (rule.conditions.length === 0) return { kept: true, reasons: ['no conditions: every contact is kept'] };
+	const outcomes = rule.conditions.map((condition, index) =>
+		numbered(index, () => {
+			const only = SINGLE_APP_KINDS[condition?.kind];
+			if (only && only.app !== record.app) {
+				throw new RuleError(`${only.name} applies to ${APP_NAMES[only.app]} contacts; this item is a ${APP_NAMES[record.app]} contact`);
+			}
+			const prepared = prepareCondition(condition, context.fields);
+			const { matched, observed } = prepared.test(record, context);
+			return { matched, reason: `${prepared.wording}: ${matched ? 'yes' : 'no'} (${observed})` };
+		}),
+	);
+	const kept = rule.combine === 'all' ? outcomes.every((outcome) => outcome.matched) : outcomes.some((outcome) => outcome.matched);
+	// The conditions that decided: for "all" the failures of a dropped record, for "any" the successes of a kept one.
+	return { kept, reasons: outcomes.filter((outcome) => outcome.matched === kept).map((outcome) => outcome.reason) };
+}
