@@ -168,9 +168,10 @@ function elementsOf(field: FieldDescriptor, reading: FieldReading): unknown[] {
 	return elements.filter((element) => !isBlank(element));
 }
 
+/** A value for messages: text quoted and cut at 60 characters, numbers and booleans as they are. */
 function quote(value: unknown): string {
-	const text = typeof value === 'string' ? value : JSON.stringify(value);
-	return JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text);
+	if (typeof value !== 'string') return JSON.stringify(value);
+	return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
 }
 
 /** What a record holds for a column, for reasons: `"ann@example.com"`, `2 ("Inactive")`, `empty`. */
@@ -191,8 +192,13 @@ interface OperatorContext {
 	operands: ConditionValue[];
 }
 
+function phrasesOf(field: FieldDescriptor, operator: BaseOperator): [string, string] {
+	const family = FAMILIES[field.type];
+	return ((family === 'date' || family === 'datetime') && DATE_PHRASES[operator]) || PHRASES[operator];
+}
+
 function fail(context: OperatorContext, problem: string): never {
-	throw new RuleError(`${fieldSubject(context.field)} ${PHRASES[context.operator][0]}: ${problem}`);
+	throw new RuleError(`${fieldSubject(context.field)} ${phrasesOf(context.field, context.operator)[0]}: ${problem}`);
 }
 
 function singleOperand(context: OperatorContext): ConditionValue {
@@ -373,7 +379,7 @@ export function prepareFieldTest(field: FieldDescriptor, condition: Omit<FieldCo
 	const operator = INVERSES[condition.operator] ?? (condition.operator as BaseOperator);
 	const negated = (condition.negate === true) !== (operator !== condition.operator);
 	const operands = condition.operator === 'isOneOf' ? condition.values ?? [] : condition.value === undefined ? [] : [condition.value];
-	const phrase = ((family === 'date' || family === 'datetime') && DATE_PHRASES[operator]) || PHRASES[operator];
+	const phrase = phrasesOf(field, operator);
 	const takesOperands = !['isEmpty', 'isTrue', 'isFalse'].includes(operator);
 	const wording = takesOperands ? `${phrase[negated ? 1 : 0]} ${operands.map(quote).join(', ')}` : phrase[negated ? 1 : 0];
 	if (operator === 'isEmpty') {

@@ -76,7 +76,8 @@ function classifyGoogle(person: Record<string, unknown>, event?: ChangeEvent): C
 
 /** A trigger item for Dynamics: `{ event, contactId, modifiedOn, contact }`; a deletion may carry no contact. */
 function classifyDynamicsTriggerItem(item: Record<string, unknown>, event?: ChangeEvent): ClassifiedRecord {
-	const contact = item.contact ?? (event === 'deleted' ? { contactid: item.contactId } : undefined);
+	const contact = 'contact' in item ? item.contact : event === 'deleted' ? { contactid: item.contactId } : undefined;
+	if (contact === undefined) return { error: 'has no contact; only a deletion comes without one' };
 	if (!isObject(contact)) return { error: `has a contact that is ${describeKind(contact)}, not a Dynamics 365 contact object` };
 	const [itemId, contactId] = [guidOf(item.contactId), guidOf(contact.contactid)];
 	if (itemId && contactId && itemId !== contactId) {
@@ -90,7 +91,8 @@ function classifyDynamicsTriggerItem(item: Record<string, unknown>, event?: Chan
  * name; either way its person is marked deleted, as the People API marks a tombstone.
  */
 function classifyGoogleTriggerItem(item: Record<string, unknown>, event?: ChangeEvent): ClassifiedRecord {
-	const person = item.person ?? (event === 'deleted' ? { resourceName: item.resourceName } : undefined);
+	const person = 'person' in item ? item.person : event === 'deleted' ? { resourceName: item.resourceName } : undefined;
+	if (person === undefined) return { error: 'has no person; only a deletion comes without one' };
 	if (!isObject(person)) return { error: `has a person that is ${describeKind(person)}, not a Google contact object` };
 	if (event !== 'deleted') return classifyGoogle(person, event);
 	return classifyGoogle({ ...person, metadata: { ...(isObject(person.metadata) ? person.metadata : {}), deleted: true } }, event);
