@@ -67,12 +67,9 @@ export function buildBatchBody(operations: BatchOperation[], boundary: string, r
 		lines.push(`--${boundary}`, 'Content-Type: application/http', 'Content-Transfer-Encoding: binary', '');
 		lines.push(`${operation.method} ${resolve(operation.path)} HTTP/1.1`);
 		for (const [name, value] of Object.entries(operation.headers ?? {})) lines.push(`${name}: ${value}`);
-		if (operation.body !== undefined) {
-			lines.push('Content-Type: application/json; type=entry', '', JSON.stringify(operation.body));
-		} else {
-			lines.push('');
-		}
-		lines.push('');
+		// The CRLF before the next delimiter belongs to the delimiter (RFC 2046), so a body ends without one.
+		if (operation.body !== undefined) lines.push('Content-Type: application/json; type=entry', '', JSON.stringify(operation.body));
+		else lines.push('', '');
 	}
 	lines.push(`--${boundary}--`, '');
 	return lines.join(CRLF);
