@@ -1,0 +1,435 @@
+/**
+ * The Google Contacts (People API) client the sync uses, over the unchanged `@googleapis/people`.
+ *
+ * - Reads: connections with paging and sync tokens (an expired token becomes ExpiredSyncTokenError),
+ *   get / batchGet, contact groups, and a bulk find-by-email that picks the cheaper of search and listing.
+ * - Writes: batch create / update (200 a call) and delete (500 a call), group membership changes
+ *   (1000 a call); one mutation at a time per queue, as Google asks. A batch result is reported per
+ *   contact: a bad contact is isolated by splitting its batch, a stale etag becomes a
+ *   ContactConflictError for that contact while the rest of its batch is written.
+ * - Transport, retries and authentication: see connection.ts.
+ */
+import type { people_v1 } from '@googleapis/people';
+import { normalizeEmail } from '../mapping/normalize';
+import { createPeopleApi, type GoogleConnectionOptions } from './connection';
+import { ContactConflictError, GooglePeopleError, toGooglePeopleError } from './errors';
+import { mutationQueueFor, type MutationQueue } from './mutation-queue';
+
+export type Person = people_v1.Schema$Person;
+export type ContactGroup = people_v1.Schema$ContactGroup;
+
+/** The People API's documented per-request limits. */
+export const PEOPLE_LIMITS = {
+	pageSize: 1000,
+	batchGet: 200,
+	batchCreate: 200,
+	batchUpdate: 200,
+	batchDelete: 500,
+	membersModify: 1000,
+	searchPageSize: 30,
+} as const;
+
+const GROUP_FIELDS = 'name,groupType,memberCount,metadata,clientData';
+
+export interface GoogleContactsClientOptions extends GoogleConnectionOptions {
+	/** Clients with the same key in one process share one mutation queue (use the credential's id). */
+	mutationQueueKey?: string;
+	/** Read requests run in parallel for bulk lookups (default 4). */
+	readConcurrency?: number;
+}
+
+export type SortOrder = 'LAST_MODIFIED_ASCENDING' | 'LAST_MODIFIED_DESCENDING' | 'FIRST_NAME_ASCENDING' | 'LAST_NAME_ASCENDING';
+
+export interface ListConnectionsRequest {
+	personFields: readonly string[];
+	/** 1..1000; default 1000 (fewest requests). */
+	pageSize?: number;
+	pageToken?: string;
+	/** Lists only what changed since this token (deleted contacts come with metadata.deleted). */
+	syncToken?: string;
+	/** Ask for a token on the last page, for the next incremental listing. */
+	requestSyncToken?: boolean;
+	sortOrder?: SortOrder;
+}
+
+export interface ConnectionsPage {
+	people: Person[];
+	nextPageToken?: string;
+	/** Only on the last page, and only when requested. */
+	nextSyncToken?: string;
+	totalItems?: number;
+}
+
+export type WriteResult = { ok: true; index: number; person: Person } | { ok: false; index: number; error: GooglePeopleError };
+
+export interface ContactUpdate {
+	resourceName: string;
+	/** The new values of the masked fields, with the etag (person.etag) they were decided on. */
+	person: Person;
+}
+
+export interface GroupMembersResult {
+	notFound: string[];
+	cannotRemoveLastGroup: string[];
+}
+
+export interface FindByEmailOptions {
+	/** "auto" (default) picks whichever needs fewer requests; "list" reads every contact (no index lag). */
+	strategy?: 'auto' | 'search' | 'list';
+}
+
+function chunked<T>(items: readonly T[], size: number): T[][] {
+	const chunks: T[][] = [];
+	for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
+	return chunks;
+}
+
+async function mapConcurrently<T, R>(items: readonly T[], limit: number, map: (item: T) => Promise<R>): Promise<R[]> {
+	const results: R[] = new Array(items.length);
+	let next = 0;
+	const worker = async () => {
+		while (next < items.length) {
+			const index = next++;
+			results[index] = await map(items[index]);
+		}
+	};
+	await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+	return results;
+}
+
+function mask(fields: readonly string[], what: string): string {
+	const joined = fields.map((field) => field.trim()).filter(Boolean).join(',');
+	if (!joined) throw new Error(`${what} must name at least one Person field, e.g. ["names", "emailAddresses"].`);
+	return joined;
+}
+
+/** A failure that only concerns the contacts of this request (bad input, stale or missing contact); others stop the run. */
+function concernsOnlyThisRequest(error: GooglePeopleError): boolean {
+	return error.httpStatus === 400 || error.httpStatus === 404 || error.httpStatus === 409;
+}
+
+function failAll(entries: ReadonlyArray<{ index: number }>, error: GooglePeopleError, results: WriteResult[]): void {
+	for (const entry of entries) results[entry.index] = { ok: false, index: entry.index, error };
+}
+
+function personResult(operation: string, index: number, response: people_v1.Schema$PersonResponse | undefined): WriteResult {
+	if (response?.person && !response.status?.code) return { ok: true, index, person: response.person };
+	const message = response?.status?.message ?? 'Google returned no result for it';
+	return { ok: false, index, error: new GooglePeopleError(operation, `Google did not write contact #${index + 1}: ${message}.`, { httpStatus: response?.httpStatusCode ?? undefined }) };
+}
+
+export class GoogleContactsClient {
+	readonly api: people_v1.People;
+	private readonly mutations: MutationQueue;
+	private readonly readConcurrency: number;
+	/** Group look-ups by name, so asking twice (even at once) creates a group once. */
+	private readonly groupsByName = new Map<string, Promise<ContactGroup>>();
+
+	constructor(options: GoogleContactsClientOptions) {
+		if (!options.auth && !options.transport) {
+			throw new Error('GoogleContactsClient needs `auth` (e.g. createOAuth2Client(...)) or a `transport` that authenticates requests itself.');
+		}
+		this.api = createPeopleApi(options);
+		this.mutations = mutationQueueFor(options.mutationQueueKey);
+		this.readConcurrency = Math.max(1, options.readConcurrency ?? 4);
+	}
+
+	// ---- reads ------------------------------------------------------------------------------------
+
+	async listConnectionsPage(request: ListConnectionsRequest): Promise<ConnectionsPage> {
+		const data = await this.call('people.connections.list', () =>
+			this.api.people.connections.list({
+				resourceName: 'people/me',
+				personFields: mask(request.personFields, 'personFields'),
+				pageSize: request.pageSize ?? PEOPLE_LIMITS.pageSize,
+				pageToken: request.pageToken,
+				syncToken: request.syncToken,
+				requestSyncToken: request.requestSyncToken,
+				sortOrder: request.sortOrder,
+			}),
+		);
+		return {
+			people: data.connections ?? [],
+			nextPageToken: data.nextPageToken ?? undefined,
+			nextSyncToken: data.nextSyncToken ?? undefined,
+			totalItems: data.totalItems ?? undefined,
+		};
+	}
+
+	/** Every page of a listing, in order; the last one carries nextSyncToken when requested. */
+	async *listConnections(request: Omit<ListConnectionsRequest, 'pageToken'>): AsyncGenerator<ConnectionsPage> {
+		let pageToken: string | undefined;
+		do {
+			const page = await this.listConnectionsPage({ ...request, pageToken });
+			yield page;
+			pageToken = page.nextPageToken;
+		} while (pageToken);
+	}
+
+	/** The contact, or undefined when it does not exist (any more). */
+	async getContact(resourceName: string, personFields: readonly string[]): Promise<Person | undefined> {
+		try {
+			return await this.call('people.get', () => this.api.people.get({ resourceName, personFields: mask(personFields, 'personFields') }));
+		} catch (error) {
+			if ((error as GooglePeopleError).httpStatus === 404) return undefined;
+			throw error;
+		}
+	}
+
+	/** The contacts that exist, by resource name (200 per request). */
+	async getContacts(resourceNames: readonly string[], personFields: readonly string[]): Promise<Map<string, Person>> {
+		const fields = mask(personFields, 'personFields');
+		const found = new Map<string, Person>();
+		const responses = await mapConcurrently(chunked([...new Set(resourceNames)], PEOPLE_LIMITS.batchGet), this.readConcurrency, (chunk) =>
+			this.call('people.getBatchGet', () => this.api.people.getBatchGet({ resourceNames: chunk, personFields: fields })),
+		);
+		for (const response of responses.flatMap((data) => data.responses ?? [])) {
+			if (response.person && response.requestedResourceName) found.set(response.requestedResourceName, response.person);
+		}
+		return found;
+	}
+
+	/**
+	 * Contacts by email address (matched trimmed and case-insensitively), for the emails that have any.
+	 * Cost: searchContacts needs a warm-up plus one request per email, a listing one request per 1000
+	 * contacts; one cheap probe (pageSize 1) reads the contact count, then the cheaper way is taken. So
+	 * a few changed contacts cost a few requests, never a scan of the whole account, and an initial
+	 * sync of thousands costs a listing. Search has an index that may lag recent writes by minutes, so
+	 * a caller that must not miss contacts it just created asks for "list".
+	 */
+	async findContactsByEmail(emails: readonly string[], personFields: readonly string[], options: FindByEmailOptions = {}): Promise<Map<string, Person[]>> {
+		const wanted = new Set(emails.map(normalizeEmail).filter(Boolean));
+		const fields = [...new Set([...personFields, 'emailAddresses'])];
+		if (!wanted.size) return new Map();
+		let strategy = options.strategy ?? 'auto';
+		if (strategy === 'auto') {
+			const probe = await this.listConnectionsPage({ personFields: ['metadata'], pageSize: 1 });
+			const listingRequests = Math.ceil((probe.totalItems ?? 0) / PEOPLE_LIMITS.pageSize);
+			strategy = wanted.size + 1 < listingRequests ? 'search' : 'list';
+		}
+		if (strategy === 'search') {
+			const found = await this.searchByEmail([...wanted], fields);
+			if (found) return found;
+		}
+		const matches = new Map<string, Person[]>();
+		for await (const page of this.listConnections({ personFields: fields })) {
+			for (const person of page.people) this.collectByEmail(person, wanted, matches);
+		}
+		return matches;
+	}
+
+	async listContactGroups(): Promise<ContactGroup[]> {
+		const groups: ContactGroup[] = [];
+		let pageToken: string | undefined;
+		do {
+			const data = await this.call('contactGroups.list', () => this.api.contactGroups.list({ pageSize: PEOPLE_LIMITS.pageSize, pageToken, groupFields: GROUP_FIELDS }));
+			groups.push(...(data.contactGroups ?? []));
+			pageToken = data.nextPageToken ?? undefined;
+		} while (pageToken);
+		return groups;
+	}
+
+	/** A group by its exact name (user groups) or system id ("myContacts", "starred"). */
+	async findContactGroup(name: string): Promise<ContactGroup | undefined> {
+		const wanted = name.trim();
+		return (await this.listContactGroups()).find((group) => group.name === wanted);
+	}
+
+	// ---- writes -----------------------------------------------------------------------------------
+
+	/** Creates contacts, 200 per request; results are in input order. `readMask` names the fields returned. */
+	async createContacts(contacts: readonly Person[], readMask: readonly string[]): Promise<WriteResult[]> {
+		const fields = mask(readMask, 'readMask');
+		const results: WriteResult[] = new Array(contacts.length);
+		const entries = contacts.map((person, index) => ({ index, person }));
+		await this.writeInChunks(entries, PEOPLE_LIMITS.batchCreate, results, async (chunk) => {
+			const data = await this.mutate('people.batchCreateContacts', () =>
+				this.api.people.batchCreateContacts({ requestBody: { contacts: chunk.map((entry) => ({ contactPerson: entry.person })), readMask: fields } }),
+			);
+			chunk.forEach((entry, position) => (results[entry.index] = personResult('people.batchCreateContacts', entry.index, data.createdPeople?.[position])));
+		});
+		return results;
+	}
+
+	/**
+	 * Replaces the `updateFields` of each contact (200 per request); each update carries the etag it was
+	 * decided on. A contact changed or deleted meanwhile gets a ContactConflictError; the others are written.
+	 */
+	async updateContacts(updates: readonly ContactUpdate[], updateFields: readonly string[], readMask: readonly string[]): Promise<WriteResult[]> {
+		const updateMask = mask(updateFields, 'updateFields');
+		const fields = mask(readMask, 'readMask');
+		const seen = new Set<string>();
+		for (const update of updates) {
+			if (seen.has(update.resourceName)) throw new Error(`Contact ${update.resourceName} is listed twice in one update; merge its changes into one update.`);
+			seen.add(update.resourceName);
+		}
+		const results: WriteResult[] = new Array(updates.length);
+		const entries = updates.map((update, index) => ({ index, ...update }));
+		await this.writeInChunks(entries, PEOPLE_LIMITS.batchUpdate, results, async (chunk) => {
+			let pending = chunk;
+			while (pending.length) {
+				try {
+					const data = await this.mutate('people.batchUpdateContacts', () =>
+						this.api.people.batchUpdateContacts({
+							requestBody: { contacts: Object.fromEntries(pending.map((entry) => [entry.resourceName, entry.person])), updateMask, readMask: fields },
+						}),
+					);
+					for (const entry of pending) results[entry.index] = personResult('people.batchUpdateContacts', entry.index, data.updateResult?.[entry.resourceName]);
+					return;
+				} catch (error) {
+					// One stale or deleted contact fails the whole call: find which, report them, write the rest.
+					const failure = error as GooglePeopleError;
+					if (failure.status !== 'FAILED_PRECONDITION' && failure.httpStatus !== 404) throw failure;
+					const stale = await this.staleContacts(pending);
+					if (!stale.size) throw failure;
+					for (const entry of pending) {
+						const reason = stale.get(entry.resourceName);
+						if (reason) results[entry.index] = { ok: false, index: entry.index, error: new ContactConflictError('people.batchUpdateContacts', entry.resourceName, reason, { httpStatus: failure.httpStatus, status: failure.status }) };
+					}
+					pending = pending.filter((entry) => !stale.has(entry.resourceName));
+				}
+			}
+		});
+		return results;
+	}
+
+	/** Replaces the `updateFields` of one contact; a stale etag throws ContactConflictError. */
+	async updateContact(resourceName: string, person: Person, updateFields: readonly string[], readMask?: readonly string[]): Promise<Person> {
+		const updatePersonFields = mask(updateFields, 'updateFields');
+		const personFields = readMask ? mask(readMask, 'readMask') : undefined;
+		return this.mutate('people.updateContact', () => this.api.people.updateContact({ resourceName, updatePersonFields, personFields, requestBody: person }), resourceName);
+	}
+
+	/** Deletes contacts, 500 per request. */
+	async deleteContacts(resourceNames: readonly string[]): Promise<void> {
+		for (const chunk of chunked([...new Set(resourceNames)], PEOPLE_LIMITS.batchDelete)) {
+			await this.mutate('people.batchDeleteContacts', () => this.api.people.batchDeleteContacts({ requestBody: { resourceNames: chunk } }));
+		}
+	}
+
+	/**
+	 * The user contact group with this name, created when missing. A 409 (someone created it meanwhile)
+	 * is answered by reading it. Asking again, even concurrently, reuses the first answer.
+	 */
+	ensureContactGroup(name: string): Promise<ContactGroup> {
+		const wanted = name.trim();
+		if (!wanted) return Promise.reject(new Error('A contact group name must not be empty.'));
+		let pending = this.groupsByName.get(wanted);
+		if (!pending) {
+			pending = this.findOrCreateGroup(wanted);
+			this.groupsByName.set(wanted, pending);
+			pending.catch(() => this.groupsByName.delete(wanted));
+		}
+		return pending;
+	}
+
+	/** Adds and removes members (1000 names per request); contacts that do not exist are reported, not fatal. */
+	async modifyGroupMembers(groupResourceName: string, change: { add?: readonly string[]; remove?: readonly string[] }): Promise<GroupMembersResult> {
+		const result: GroupMembersResult = { notFound: [], cannotRemoveLastGroup: [] };
+		const requests = [
+			...chunked([...new Set(change.add ?? [])], PEOPLE_LIMITS.membersModify).map((chunk) => ({ resourceNamesToAdd: chunk })),
+			...chunked([...new Set(change.remove ?? [])], PEOPLE_LIMITS.membersModify).map((chunk) => ({ resourceNamesToRemove: chunk })),
+		];
+		for (const requestBody of requests) {
+			const data = await this.mutate('contactGroups.members.modify', () => this.api.contactGroups.members.modify({ resourceName: groupResourceName, requestBody }));
+			result.notFound.push(...(data.notFoundResourceNames ?? []));
+			result.cannotRemoveLastGroup.push(...(data.canNotRemoveLastContactGroupResourceNames ?? []));
+		}
+		return result;
+	}
+
+	// ---- internals --------------------------------------------------------------------------------
+
+	private async call<T>(operation: string, request: () => Promise<{ data: T }>, resourceName?: string): Promise<T> {
+		try {
+			return (await request()).data;
+		} catch (error) {
+			throw toGooglePeopleError(error, operation, resourceName);
+		}
+	}
+
+	private mutate<T>(operation: string, request: () => Promise<{ data: T }>, resourceName?: string): Promise<T> {
+		return this.mutations.run(() => this.call(operation, request, resourceName));
+	}
+
+	/**
+	 * Runs `write` chunk by chunk. A chunk rejected as invalid is split until the bad contacts are
+	 * alone (the others still get written); a failure that is not about the chunk's contacts (auth,
+	 * quota or outage outlasting the retry budget) fails that chunk and every later one unsent.
+	 */
+	private async writeInChunks<E extends { index: number }>(entries: E[], size: number, results: WriteResult[], write: (chunk: E[]) => Promise<void>): Promise<void> {
+		let fatal: GooglePeopleError | undefined;
+		const attempt = async (chunk: E[]): Promise<void> => {
+			if (fatal) return failAll(chunk, fatal, results);
+			try {
+				await write(chunk);
+			} catch (error) {
+				const failure = error instanceof GooglePeopleError ? error : toGooglePeopleError(error, 'write');
+				if (failure.status === 'INVALID_ARGUMENT' && chunk.length > 1) {
+					const middle = Math.ceil(chunk.length / 2);
+					await attempt(chunk.slice(0, middle));
+					return attempt(chunk.slice(middle));
+				}
+				failAll(chunk, failure, results);
+				if (!concernsOnlyThisRequest(failure)) fatal = failure;
+			}
+		};
+		for (const chunk of chunked(entries, size)) await attempt(chunk);
+	}
+
+	/** Which of these updates were decided on an etag that is no longer current, with why. */
+	private async staleContacts(updates: readonly ContactUpdate[]): Promise<Map<string, string>> {
+		const current = await this.getContacts(updates.map((update) => update.resourceName), ['metadata']);
+		const stale = new Map<string, string>();
+		for (const update of updates) {
+			const person = current.get(update.resourceName);
+			const sentEtag = update.person.etag ?? update.person.metadata?.sources?.[0]?.etag;
+			const currentEtag = update.person.etag ? person?.etag : person?.metadata?.sources?.[0]?.etag;
+			if (!person) stale.set(update.resourceName, 'the contact was deleted');
+			else if (sentEtag !== currentEtag) stale.set(update.resourceName, 'its etag is no longer current');
+		}
+		return stale;
+	}
+
+	private async findOrCreateGroup(name: string): Promise<ContactGroup> {
+		const existing = await this.findContactGroup(name);
+		if (existing) return existing;
+		try {
+			return await this.mutate('contactGroups.create', () => this.api.contactGroups.create({ requestBody: { contactGroup: { name }, readGroupFields: GROUP_FIELDS } }));
+		} catch (error) {
+			if ((error as GooglePeopleError).httpStatus !== 409) throw error;
+			const created = await this.findContactGroup(name);
+			if (!created) throw error;
+			return created;
+		}
+	}
+
+	/** Search: a warm-up, then one query per email; undefined when a result list was cut at 30 (a listing is needed). */
+	private async searchByEmail(emails: string[], fields: string[]): Promise<Map<string, Person[]> | undefined> {
+		const readMask = mask(fields, 'personFields');
+		await this.call('people.searchContacts', () => this.api.people.searchContacts({ query: '', readMask, pageSize: 1 }));
+		const answers = await mapConcurrently(emails, this.readConcurrency, (email) =>
+			this.call('people.searchContacts', () => this.api.people.searchContacts({ query: email, readMask, pageSize: PEOPLE_LIMITS.searchPageSize })),
+		);
+		if (answers.some((answer) => (answer.results?.length ?? 0) >= PEOPLE_LIMITS.searchPageSize)) return undefined;
+		const wanted = new Set(emails);
+		const matches = new Map<string, Person[]>();
+		const seen = new Set<string>();
+		for (const person of answers.flatMap((answer) => answer.results ?? []).map((result) => result.person)) {
+			if (!person?.resourceName || seen.has(person.resourceName)) continue;
+			seen.add(person.resourceName);
+			this.collectByEmail(person, wanted, matches);
+		}
+		return matches;
+	}
+
+	private collectByEmail(person: Person, wanted: ReadonlySet<string>, matches: Map<string, Person[]>): void {
+		const emails = new Set((person.emailAddresses ?? []).map((email) => normalizeEmail(email.value ?? '')));
+		for (const email of emails) {
+			if (!wanted.has(email)) continue;
+			const list = matches.get(email) ?? [];
+			list.push(person);
+			matches.set(email, list);
+		}
+	}
+}
