@@ -5,6 +5,7 @@
  * the number of lookups follows the distinct links and emails of a batch, never its number of items.
  */
 
+import { readGoogleField } from '../google/fields';
 import { normalizeEmail } from '../mapping/normalize';
 import { guidOf, type ContactRecord } from './record';
 
@@ -48,12 +49,10 @@ export function counterpartKeys(record: ContactRecord, options: CounterpartOptio
 		};
 	}
 	const { person } = record;
-	const linkEntry = options.googleLinkKey
-		? person.clientData?.find((entry) => entry.key === options.googleLinkKey && normaliseLink(entry.value))
-		: undefined;
+	const emails = readGoogleField(person, 'emailAddresses') as string[];
 	return {
-		link: normaliseLink(linkEntry?.value),
-		emails: distinct((person.emailAddresses ?? []).map((address) => normaliseEmail(address.value))),
+		link: options.googleLinkKey ? normaliseLink(readGoogleField(person, `clientData:${options.googleLinkKey}`)) : undefined,
+		emails: distinct(emails.map(normaliseEmail)),
 	};
 }
 
