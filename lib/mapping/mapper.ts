@@ -1,0 +1,367 @@
+/**
+ * Maps one contact to a target-ready record: Dynamics attribute values for a create or update
+ * body, a partial People API Person (whole arrays for every Person field it touches, so an
+ * update's updatePersonFields is its keys), or a plain flat record; with the match keys the
+ * writers need (the counterpart's id when the source knows it, the normalised emails).
+ *
+ * When the target's current record is known (an update), it anchors the result: names split
+ * around the unchanged part, values that compare equal (phones by digits, emails case-blind,
+ * address lines) keep the target's own formatting, Google list entries the map does not speak
+ * about (a home address, a fifth email, other labels) are kept.
+ */
+import type { AppName, FieldDescriptor } from '../model/fields';
+import { dynamicsFormattedValue, readDynamicsField, toDynamicsWireValue, type DynamicsRecord } from '../dynamics/contact-fields';
+import { googlePersonField, readGoogleField, writeGoogleField, type GooglePerson } from '../google/fields';
+import type { PlainRecord } from '../plain/fields';
+import { isWritable } from './compatibility';
+import { joinName, splitName } from './names';
+import { normalizeEmail } from './normalize';
+import { compileMapping, type CompiledMapping, type MappingError, type MappingSpec, type ResolvedLink, type ResolvedNames } from './spec';
+import { convertValue, fitTargetValue, isEmptyValue, valuesEqual, ValueError } from './values';
+
+/** Where the link between a Dynamics contact and its counterpart is kept. */
+export const LINK_KEYS = {
+	/** Google contact clientData key holding the linked Dynamics contactid. */
+	googleDynamicsContactId: 'dynamics365.contactid',
+	/** Google contact clientData key holding the fingerprint of the last synced values. */
+	googleSyncFingerprint: 'dynamics365.fingerprint',
+	/** Plain record key holding the linked Dynamics contactid. */
+	plainDynamicsContactId: 'dynamicsContactId',
+} as const;
+
+/** The Google system group every contact must stay in when its labels are set. */
+const MY_CONTACTS_GROUP = 'contactGroups/myContacts';
+
+export interface MappingContext {
+	/** The target's current record (raw Dynamics JSON, a Person, or a plain record) when updating. */
+	current?: Record<string, unknown>;
+	/** The source record's id, for plain records (Dynamics and Google records carry their own). */
+	sourceId?: string;
+}
+
+export interface TargetRecord {
+	target: AppName;
+	/** Dynamics attribute names, a partial People API Person, or plain keys. */
+	values: Record<string, unknown>;
+	matchKeys: {
+		/** The counterpart's id (Dynamics contactid or Google resourceName) when the source knows it. */
+		linkId?: string;
+		/** The source's emails, trimmed and lower-case, primary first. */
+		emails: string[];
+	};
+	sourceId: string;
+	sourceApp: AppName;
+}
+
+export type MappingResult = { ok: true; record: TargetRecord } | { ok: false; error: MappingError };
+
+/** A value problem tied to the field it was bound for. */
+class ItemError extends Error {
+	constructor(
+		readonly field: string,
+		message: string,
+		readonly fix: string,
+	) {
+		super(message);
+	}
+}
+
+function forField<T>(field: FieldDescriptor, action: () => T): T {
+	try {
+		return action();
+	} catch (error) {
+		if (error instanceof ValueError) throw new ItemError(field.name, error.message, error.fix);
+		throw error;
+	}
+}
+
+interface SourceAccess {
+	read(field: FieldDescriptor): unknown;
+	labelOf(field: FieldDescriptor, value: unknown): string | undefined;
+}
+
+interface TargetAccess {
+	/** The target's current value of a field (undefined when creating). */
+	current(field: FieldDescriptor): unknown;
+	/** Writes a canonical value; an empty value clears the field. */
+	write(field: FieldDescriptor, value: unknown): void;
+	/** The finished values, with the contact added to `labels` (Google only). */
+	finish(labels: string[]): Record<string, unknown>;
+}
+
+function sourceAccess(app: AppName, record: Record<string, unknown>): SourceAccess {
+	switch (app) {
+		case 'dynamics':
+			return {
+				read: (field) => readDynamicsField(record, field),
+				labelOf: (field, value) => (value === record[field.name] ? dynamicsFormattedValue(record, field) : undefined),
+			};
+		case 'google':
+			return { read: (field) => readGoogleField(record as GooglePerson, field.name), labelOf: () => undefined };
+		case 'plain':
+			return { read: (field) => record[field.name], labelOf: () => undefined };
+	}
+}
+
+function dynamicsTarget(current: DynamicsRecord | undefined): TargetAccess {
+	const values: Record<string, unknown> = {};
+	return {
+		current: (field) => (current ? readDynamicsField(current, field) : undefined),
+		write: (field, value) => {
+			values[field.name] = toDynamicsWireValue(field, value);
+		},
+		finish: () => values,
+	};
+}
+
+function googleTarget(current: GooglePerson | undefined): TargetAccess {
+	const person: GooglePerson = {};
+	return {
+		current: (field) => (current ? readGoogleField(current, field.name) : undefined),
+		write: (field, value) => {
+			// Arrays are replaced whole on update: start from the current one so entries the map does not touch survive.
+			const personField = googlePersonField(field.name);
+			if (!(personField in person) && current?.[personField] !== undefined) person[personField] = structuredClone(current[personField]);
+			writeGoogleField(person, field.name, isEmptyValue(value) ? undefined : value);
+		},
+		finish: (labels) => {
+			if (labels.length > 0) {
+				const groups = readGoogleField(person.memberships ? person : current ?? {}, 'memberships') as string[];
+				writeGoogleField(person, 'memberships', [...new Set([...groups, ...labels])]);
+			}
+			// A contact must always stay in at least one group; a new one with labels also goes to My Contacts.
+			const groups = person.memberships ? (readGoogleField(person, 'memberships') as string[]) : undefined;
+			if (groups && !current && !groups.includes(MY_CONTACTS_GROUP)) writeGoogleField(person, 'memberships', [MY_CONTACTS_GROUP, ...groups]);
+			return person;
+		},
+	};
+}
+
+function plainTarget(current: PlainRecord | undefined): TargetAccess {
+	const values: Record<string, unknown> = {};
+	return {
+		current: (field) => current?.[field.name],
+		write: (field, value) => {
+			values[field.name] = isEmptyValue(value) ? null : value;
+		},
+		finish: () => values,
+	};
+}
+
+function targetAccess(app: AppName, current: Record<string, unknown> | undefined): TargetAccess {
+	if (app === 'dynamics') return dynamicsTarget(current);
+	if (app === 'google') return googleTarget(current as GooglePerson | undefined);
+	return plainTarget(current);
+}
+
+const textOf = (value: unknown) => (value === undefined || value === null ? '' : String(value).trim());
+const linesOf = (values: unknown[]) => values.flatMap((value) => textOf(value).split(/\r?\n/)).map((line) => line.trim()).filter((line) => line !== '');
+const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : isEmptyValue(value) ? [] : [value]);
+
+/** Carries the values of one record along the compiled links. */
+class RecordMapper {
+	constructor(
+		private readonly mapping: CompiledMapping,
+		private readonly source: SourceAccess,
+		private readonly target: TargetAccess,
+	) {}
+
+	/** The target's own form of an equal value: "+1 555 0100" stays as the target writes it. */
+	private keepTargetFormat(field: FieldDescriptor, value: unknown): unknown {
+		const current = this.target.current(field);
+		if (Array.isArray(value)) {
+			const currentItems = asArray(current);
+			return value.map((item) => currentItems.find((existing) => valuesEqual({ type: field.type }, existing, item)) ?? item);
+		}
+		return valuesEqual(field, value, current) ? current : value;
+	}
+
+	/** Writes a value into a target field; an empty value clears it only when `clear` (or the spec) says so. */
+	private put(field: FieldDescriptor, value: unknown, clear = this.mapping.clearEmpty): void {
+		if (!isWritable(field)) return;
+		if (isEmptyValue(value)) {
+			if (clear) this.target.write(field, null);
+			return;
+		}
+		const kept = this.keepTargetFormat(field, value);
+		this.target.write(field, forField(field, () => fitTargetValue(field, kept, this.mapping.overLengthText)));
+	}
+
+	run(link: ResolvedLink): void {
+		const fromDynamics = this.mapping.sides.fromDynamics;
+		switch (link.kind) {
+			case 'field':
+				return fromDynamics ? this.field(link.dynamics, link.other, link) : this.field(link.other, link.dynamics, link);
+			case 'list':
+				return fromDynamics ? this.slotsToList(link.dynamics, link.other) : this.listToSlots(link.other, link.dynamics);
+			case 'lines':
+				return fromDynamics ? this.lines(link.dynamics, link.other) : this.lines(link.other, link.dynamics);
+			case 'names':
+				return fromDynamics ? this.names(link.dynamics, link.other) : this.names(link.other, link.dynamics);
+		}
+	}
+
+	private field(from: FieldDescriptor, to: FieldDescriptor, link: { valueMap?: Record<string, string> }): void {
+		const value = this.source.read(from);
+		if (isEmptyValue(value)) return this.put(to, null);
+		const converted = forField(to, () =>
+			convertValue(value, from, to, {
+				valueMap: link.valueMap,
+				fromDynamics: this.mapping.sides.fromDynamics,
+				labelOf: (field, raw) => this.source.labelOf(field, raw),
+				current: this.target.current(to),
+			}),
+		);
+		if (converted) this.put(to, converted.value);
+	}
+
+	/** Numbered columns → a list: the columns in order, then the list's entries past the last column. */
+	private slotsToList(slots: FieldDescriptor[], list: FieldDescriptor): void {
+		const values = slots.map((slot) => textOf(this.source.read(slot))).filter((value) => value !== '');
+		if (values.length === 0) return this.put(list, null);
+		const beyondSlots = asArray(this.target.current(list)).slice(slots.length);
+		const merged: unknown[] = [];
+		for (const value of [...values, ...beyondSlots]) {
+			if (!merged.some((existing) => valuesEqual({ type: list.type }, existing, value))) merged.push(value);
+		}
+		this.put(list, merged);
+	}
+
+	/** A list → numbered columns, as a unit: columns past the list's end are cleared. */
+	private listToSlots(list: FieldDescriptor, slots: FieldDescriptor[]): void {
+		const values = asArray(this.source.read(list));
+		if (values.length === 0) {
+			for (const slot of slots) this.put(slot, null);
+			return;
+		}
+		slots.forEach((slot, index) => this.put(slot, values[index], true));
+	}
+
+	/** Address lines, as a unit: one line per field, the rest in the last field, one per line. */
+	private lines(from: FieldDescriptor[], to: FieldDescriptor[]): void {
+		const lines = linesOf(from.map((field) => this.source.read(field)));
+		if (lines.length === 0) {
+			for (const field of to) this.put(field, null);
+			return;
+		}
+		const currentValues = to.map((field) => this.target.current(field));
+		const sameLines = linesOf(currentValues).join('\n') === lines.join('\n');
+		to.forEach((field, index) => {
+			const value = sameLines ? currentValues[index] : index < to.length - 1 ? lines[index] : lines.slice(index).join('\n');
+			this.put(field, value, true);
+		});
+	}
+
+	/** Names as a unit: both parts written together; a full name is split around the target's current names. */
+	private names(from: ResolvedNames, to: ResolvedNames): void {
+		const read = (field: FieldDescriptor | undefined) => (field ? textOf(this.source.read(field)) : '');
+		let parts = { first: read(from.first), last: read(from.last) };
+		if (!parts.first && !parts.last) {
+			const full = read(from.full);
+			if (!full) {
+				for (const field of [to.first, to.last, to.full]) if (field) this.put(field, null);
+				return;
+			}
+			const anchor = { first: to.first ? textOf(this.target.current(to.first)) : '', last: to.last ? textOf(this.target.current(to.last)) : '' };
+			parts = splitName(full, anchor.first || anchor.last ? anchor : undefined);
+		}
+		if (to.first) this.put(to.first, parts.first, true);
+		if (to.last) this.put(to.last, parts.last, true);
+		if (from.middle && to.middle) this.put(to.middle, read(from.middle));
+		if (to.full) this.put(to.full, joinName(parts.first, parts.last), true);
+	}
+}
+
+function uniqueEmails(values: unknown[]): string[] {
+	const emails = values.filter((value): value is string => typeof value === 'string' && value.trim() !== '').map(normalizeEmail);
+	return [...new Set(emails)];
+}
+
+function stringOrUndefined(value: unknown): string | undefined {
+	return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** The source's own id, its emails, and the counterpart's id when the source (or the current target) knows it. */
+function identify(mapping: CompiledMapping, record: Record<string, unknown>, source: SourceAccess, context: MappingContext) {
+	const current = context.current;
+	switch (mapping.sides.source) {
+		case 'dynamics':
+			return {
+				sourceId: stringOrUndefined(record.contactid),
+				emails: uniqueEmails(mapping.dynamicsEmailFields.map((field) => source.read(field))),
+				linkId: stringOrUndefined(mapping.linkField && record[mapping.linkField.name]) ?? stringOrUndefined(current?.resourceName),
+			};
+		case 'google': {
+			const person = record as GooglePerson;
+			return {
+				sourceId: stringOrUndefined(person.resourceName),
+				emails: uniqueEmails(readGoogleField(person, 'emailAddresses') as string[]),
+				linkId: stringOrUndefined(readGoogleField(person, `clientData:${LINK_KEYS.googleDynamicsContactId}`)) ?? stringOrUndefined(current?.contactid),
+			};
+		}
+		case 'plain':
+			return {
+				sourceId: context.sourceId ?? (record.id === undefined || record.id === null ? '' : String(record.id)),
+				emails: uniqueEmails([record.email, record.email2, record.email3]),
+				linkId: stringOrUndefined(record[LINK_KEYS.plainDynamicsContactId]) ?? stringOrUndefined(current?.contactid),
+			};
+	}
+}
+
+const linkDescriptor = (app: AppName, name: string): FieldDescriptor => ({ app, name, label: 'Link to the Dynamics contact', type: 'text', writable: true });
+
+/** Writes the link to the source record into the target, where the target has a place for it. */
+function writeLink(mapping: CompiledMapping, target: TargetAccess, sourceId: string): void {
+	const { source, target: targetApp } = mapping.sides;
+	if (source === 'dynamics' && targetApp === 'google') target.write(linkDescriptor('google', `clientData:${LINK_KEYS.googleDynamicsContactId}`), sourceId);
+	if (source === 'dynamics' && targetApp === 'plain') target.write(linkDescriptor('plain', LINK_KEYS.plainDynamicsContactId), sourceId);
+	if (source === 'google' && mapping.linkField) target.write(mapping.linkField, sourceId);
+}
+
+const ID_FIELDS: Record<AppName, string> = { dynamics: 'contactid', google: 'resourceName', plain: 'id' };
+
+/**
+ * Maps one contact (raw Dynamics Web API JSON, a People API Person, or a plain record) by `spec`
+ * (or a mapping compiled once with compileMapping). Fails with the first problem: an invalid spec,
+ * or a value that does not fit its target field (named, with the fix).
+ */
+export function mapContact(record: unknown, spec: MappingSpec | CompiledMapping, context: MappingContext = {}): MappingResult {
+	let mapping: CompiledMapping;
+	if ('compiled' in spec) mapping = spec;
+	else {
+		const compiled = compileMapping(spec);
+		if (!compiled.ok) return { ok: false, error: compiled.errors[0] };
+		mapping = compiled.mapping;
+	}
+	const { source: sourceApp, target: targetApp } = mapping.sides;
+	if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+		return { ok: false, error: { field: 'record', message: `The item is not a contact record (got ${Array.isArray(record) ? 'a list' : typeof record})`, fix: `Pass one ${sourceApp} contact per item, as JSON.` } };
+	}
+	const sourceRecord = record as Record<string, unknown>;
+	const source = sourceAccess(sourceApp, sourceRecord);
+	const identity = identify(mapping, sourceRecord, source, context);
+	if (identity.sourceId === undefined) {
+		const idField = ID_FIELDS[sourceApp];
+		return { ok: false, error: { field: idField, message: `The ${sourceApp} contact has no ${idField}`, fix: `Pass contacts as the ${sourceApp === 'dynamics' ? 'Dynamics 365' : 'Google Contacts'} trigger or a get operation returns them, with ${idField}.` } };
+	}
+	const target = targetAccess(targetApp, context.current);
+	const mapper = new RecordMapper(mapping, source, target);
+	try {
+		for (const link of mapping.links) mapper.run(link);
+	} catch (error) {
+		if (error instanceof ItemError) return { ok: false, error: { field: error.field, message: error.message, fix: error.fix } };
+		throw error;
+	}
+	writeLink(mapping, target, identity.sourceId);
+	for (const fixed of mapping.fixedValues) target.write(fixed.field, fixed.value);
+	return {
+		ok: true,
+		record: {
+			target: targetApp,
+			values: target.finish(mapping.addToLabels),
+			matchKeys: { linkId: identity.linkId, emails: identity.emails },
+			sourceId: identity.sourceId,
+			sourceApp,
+		},
+	};
+}

@@ -1,0 +1,224 @@
+/**
+ * Values in their canonical form (per field type): how they are compared, and how a value of one
+ * type becomes a value of another when a mapping carries it across. Conversions follow the
+ * compatibility rules; they also check values that come from untyped places (plain JSON from other
+ * nodes: "42" for a number, "true" for a yes/no, "1990-05-01" for a date).
+ */
+import type { CanonicalType, FieldDescriptor } from '../model/fields';
+import { formatDateOnly, parseDateOnly } from './dates';
+import { normalizeEmail, normalizePhone } from './normalize';
+
+/** An explicit map from a Dynamics option value ("1") to the other side's value ("Email"). */
+export type ValueMap = Record<string, string>;
+
+export function isEmptyValue(value: unknown): boolean {
+	return value === undefined || value === null || (typeof value === 'string' && value.trim() === '') || (Array.isArray(value) && value.length === 0);
+}
+
+const NUMBER_TYPES = new Set<CanonicalType>(['integer', 'decimal', 'money']);
+const TEXT_LIKE_TYPES = new Set<CanonicalType>(['text', 'multilineText', 'email', 'phone']);
+
+const normalizeLineBreaks = (text: string) => text.replace(/\r\n?/g, '\n').trim();
+
+function toBoolean(value: unknown): boolean | undefined {
+	if (typeof value === 'boolean') return value;
+	if (typeof value === 'string' && /^(true|false)$/i.test(value.trim())) return value.trim().toLowerCase() === 'true';
+	return undefined;
+}
+
+function toNumber(value: unknown): number | undefined {
+	if (typeof value === 'number' && Number.isFinite(value)) return value;
+	if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
+	return undefined;
+}
+
+function scalarEqual(type: CanonicalType, a: unknown, b: unknown): boolean {
+	switch (type) {
+		case 'email':
+			return normalizeEmail(String(a)) === normalizeEmail(String(b));
+		case 'phone':
+			return normalizePhone(String(a)) === normalizePhone(String(b));
+		case 'integer':
+		case 'decimal':
+		case 'money':
+			return toNumber(a) !== undefined && toNumber(a) === toNumber(b);
+		case 'boolean':
+			return toBoolean(a) !== undefined && toBoolean(a) === toBoolean(b);
+		case 'date': {
+			const [dateA, dateB] = [parseDateOnly(String(a)), parseDateOnly(String(b))];
+			return dateA !== undefined && dateB !== undefined && formatDateOnly(dateA) === formatDateOnly(dateB);
+		}
+		case 'datetime':
+			return Date.parse(String(a)) === Date.parse(String(b));
+		default:
+			return typeof a === 'object' || typeof b === 'object' ? JSON.stringify(a) === JSON.stringify(b) : normalizeLineBreaks(String(a)) === normalizeLineBreaks(String(b));
+	}
+}
+
+/**
+ * Are two canonical values of `field` the same value? Emails compare trimmed and case-insensitively,
+ * phones by their digits, text ignoring surrounding space and line-break style, lists in order
+ * (multi-select choices and labels as sets), and every kind of empty equals every other.
+ */
+export function valuesEqual(field: Pick<FieldDescriptor, 'type' | 'multiple'>, a: unknown, b: unknown): boolean {
+	if (isEmptyValue(a) || isEmptyValue(b)) return isEmptyValue(a) && isEmptyValue(b);
+	if (Array.isArray(a) || Array.isArray(b)) {
+		const [listA, listB] = [a, b].map((value) => (Array.isArray(value) ? value : [value]));
+		if (listA.length !== listB.length) return false;
+		if (field.type === 'multiChoice') return listA.every((item) => listB.some((other) => scalarEqual(field.type, item, other)));
+		return listA.every((item, index) => scalarEqual(field.type, item, listB[index]));
+	}
+	return scalarEqual(field.type, a, b);
+}
+
+/** Why a value could not be carried into a field, in words for an item error. */
+export class ValueError extends Error {
+	constructor(
+		message: string,
+		readonly fix: string,
+	) {
+		super(message);
+	}
+}
+
+/** How a conversion labels options and yes/no values of the source record. */
+export interface ConversionContext {
+	valueMap?: ValueMap;
+	/** True when the value comes from Dynamics (value map keys are Dynamics option values). */
+	fromDynamics: boolean;
+	/** The display label of a source value (option label, yes/no label), when the source has one. */
+	labelOf(field: FieldDescriptor, value: unknown): string | undefined;
+	/** The target's current value, so a value-mapped multi-select keeps its unmapped entries. */
+	current?: unknown;
+}
+
+/** A value carried across, or `undefined` when there is nothing to write (a birthday without a year, for Dynamics). */
+export type Converted = { value: unknown } | undefined;
+
+const describe = (field: FieldDescriptor) => `"${field.label}" (${field.name})`;
+const shown = (value: unknown) => JSON.stringify(value);
+
+function optionLabel(field: FieldDescriptor, value: unknown, context: ConversionContext): string {
+	const option = field.options?.find((candidate) => String(candidate.value) === String(value));
+	return option?.label ?? context.labelOf(field, value) ?? String(value);
+}
+
+function asList(value: unknown): unknown[] {
+	if (Array.isArray(value)) return value;
+	if (typeof value === 'string') return value.split(',').map((part) => part.trim()).filter((part) => part !== '');
+	return [value];
+}
+
+const sameText = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
+
+/** Value-mapped conversion: Dynamics option values (the map's keys) ↔ the other side's values. */
+function convertWithValueMap(value: unknown, from: FieldDescriptor, to: FieldDescriptor, context: ConversionContext): Converted {
+	const map = context.valueMap ?? {};
+	const multi = from.type === 'multiChoice' || to.type === 'multiChoice';
+	const mapped: unknown[] = [];
+	for (const item of multi ? asList(value) : [value]) {
+		const target = context.fromDynamics
+			? map[String(item)]
+			: Object.keys(map).find((key) => sameText(map[key], String(item)));
+		if (target !== undefined) {
+			mapped.push(context.fromDynamics ? target : Number(target));
+		} else if (!multi) {
+			const known = context.fromDynamics ? `option ${shown(item)} (${optionLabel(from, item, context)})` : `value ${shown(item)}`;
+			throw new ValueError(`${known} of ${describe(from)} has no entry in the value map for ${describe(to)}`, 'Add it to the value map, or correct the value in the source record.');
+		}
+	}
+	if (!multi) return { value: mapped[0] };
+	if (to.type !== 'multiChoice') return { value: mapped.join(', ') };
+	// Entries the map does not speak about (other labels, other options) stay as they are.
+	const mappedRange = new Set(context.fromDynamics ? Object.values(map).map((entry) => entry.toLowerCase()) : Object.keys(map));
+	const kept = isEmptyValue(context.current) ? [] : asList(context.current).filter((entry) => !mappedRange.has(String(entry).toLowerCase()));
+	return { value: [...kept, ...mapped.filter((entry) => !kept.some((other) => String(other) === String(entry)))] };
+}
+
+/** The text form of a value of a non-text type (numbers as written, dates as YYYY-MM-DD, options by label). */
+function asText(value: unknown, from: FieldDescriptor, context: ConversionContext): string {
+	switch (from.type) {
+		case 'choice':
+			return optionLabel(from, value, context);
+		case 'multiChoice':
+			return asList(value).map((item) => optionLabel(from, item, context)).join(', ');
+		case 'boolean':
+			return context.labelOf(from, value) ?? String(value);
+		default:
+			return String(value);
+	}
+}
+
+/** Checks a value that arrives for `type`, as it may come from an untyped source. */
+function sameTypeValue(value: unknown, from: FieldDescriptor, to: FieldDescriptor): Converted {
+	const wrong = (expected: string, fix: string) => new ValueError(`${describe(from)} holds ${shown(value)}, which is not ${expected}`, fix);
+	switch (to.type) {
+		case 'integer':
+		case 'decimal':
+		case 'money': {
+			const number = toNumber(value);
+			if (number === undefined) throw wrong('a number', 'Correct the value in the source record (digits, with "." for decimals).');
+			if (to.type === 'integer' && !Number.isInteger(number)) throw wrong('a whole number', 'Round the value in the source record.');
+			return { value: number };
+		}
+		case 'boolean': {
+			const flag = toBoolean(value);
+			if (flag === undefined) throw wrong('a yes/no value', 'Send true or false.');
+			return { value: flag };
+		}
+		case 'date': {
+			const date = typeof value === 'string' ? parseDateOnly(value) : undefined;
+			if (!date) throw wrong('a date', 'Write dates as YYYY-MM-DD (e.g. 1975-04-30).');
+			// Dataverse cannot store a date without a year: such a birthday stays out of Dynamics.
+			if (date.year === undefined && to.app === 'dynamics') return undefined;
+			return { value: formatDateOnly(date) };
+		}
+		case 'choice':
+		case 'multiChoice':
+		case 'datetime':
+			return { value };
+		default:
+			if (typeof value === 'object') throw wrong('text', 'Send text, not a list or an object.');
+			return { value: String(value) };
+	}
+}
+
+/**
+ * Carries a non-empty canonical value of `from` into `to`. The pair is known to be compatible in
+ * this direction; values that still do not fit (an unmapped option, "abc" for a number) throw a
+ * ValueError naming the field and the fix.
+ */
+export function convertValue(value: unknown, from: FieldDescriptor, to: FieldDescriptor, context: ConversionContext): Converted {
+	if (context.valueMap) return convertWithValueMap(value, from, to, context);
+	if (from.type === to.type || (NUMBER_TYPES.has(from.type) && NUMBER_TYPES.has(to.type))) return sameTypeValue(value, from, to);
+	if (TEXT_LIKE_TYPES.has(to.type)) return sameTypeValue(TEXT_LIKE_TYPES.has(from.type) ? value : asText(value, from, context), from, to);
+	throw new ValueError(`${describe(from)} cannot be carried into ${describe(to)}`, 'Map fields of compatible types.');
+}
+
+const LOOKS_LIKE_EMAIL = /^[^\s@]+@[^\s@]+$/;
+
+/** Cuts text to `maxLength` UTF-16 units (as Dataverse counts) without splitting a surrogate pair. */
+function truncateText(text: string, maxLength: number): string {
+	const cut = text.slice(0, maxLength);
+	return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
+}
+
+export type OverLengthText = 'error' | 'truncate';
+
+/**
+ * Checks a value about to be written into `field`: an email field (in an app) takes only email
+ * addresses, and text for Dynamics fits the column's MaxLength, or is cut when the user chose
+ * "truncate". Returns the value to write; throws a ValueError naming the field and the fix.
+ */
+export function fitTargetValue(field: FieldDescriptor, value: unknown, overLength: OverLengthText): unknown {
+	if (field.type === 'email' && field.app !== 'plain') {
+		const bad = (Array.isArray(value) ? value : [value]).find((item) => typeof item === 'string' && !LOOKS_LIKE_EMAIL.test(item.trim()));
+		if (bad !== undefined) throw new ValueError(`${shown(bad)} is not an email address, so it cannot go into ${describe(field)}`, 'Correct the email address in the source record.');
+	}
+	if (field.app !== 'dynamics' || typeof value !== 'string' || field.maxLength === undefined || value.length <= field.maxLength) return value;
+	if (overLength === 'truncate') return truncateText(value, field.maxLength);
+	throw new ValueError(
+		`${describe(field)} holds at most ${field.maxLength} characters; this value has ${value.length}`,
+		'Shorten the value in the source record, or choose "truncate" for over-long text.',
+	);
+}
