@@ -4,6 +4,7 @@
  * triggers emit (`{ event, contactId, modifiedOn, contact }` and `{ event, resourceName, person }`).
  */
 
+import { dynamicsFormattedValue } from '../dynamics/contact-fields';
 import { readGoogleField, type GooglePerson } from '../google/fields';
 import type { FieldDescriptor } from '../model/fields';
 
@@ -28,8 +29,6 @@ export interface GoogleRecord {
 export type ContactRecord = DynamicsRecord | GoogleRecord;
 
 export type ClassifiedRecord = ContactRecord | { error: string };
-
-export const FORMATTED_VALUE = '@OData.Community.Display.V1.FormattedValue';
 
 const GUID = /^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$/i;
 const EVENTS: readonly ChangeEvent[] = ['created', 'updated', 'deleted'];
@@ -131,16 +130,12 @@ export interface FieldReading {
 	formatted?: string;
 }
 
-/** The JSON key a Dynamics column is read from: lookups and owners come as `_<name>_value`. */
-export function dynamicsValueKey(field: FieldDescriptor): string {
-	return field.type === 'lookup' || field.type === 'owner' ? `_${field.name}_value` : field.name;
-}
-
 function readDynamicsField(contact: DynamicsContact, field: FieldDescriptor): FieldReading {
-	const key = dynamicsValueKey(field);
-	const formatted = contact[`${key}${FORMATTED_VALUE}`];
+	// Lookups and owners come as _<name>_value (a GUID), with the linked record's name as the formatted value.
+	const key = field.type === 'lookup' || field.type === 'owner' ? `_${field.name}_value` : field.name;
+	const formatted = dynamicsFormattedValue(contact, field);
 	const reading: FieldReading = { present: key in contact, value: contact[key] };
-	if (typeof formatted === 'string') reading.formatted = formatted;
+	if (formatted !== undefined) reading.formatted = formatted;
 	return reading;
 }
 

@@ -4,6 +4,7 @@
  * them with `Prefer: odata.include-annotations="*"`, trigger items, and People API persons.
  */
 
+import { DYNAMICS_CONTACT_FIELDS } from '../../../lib/dynamics/contact-fields';
 import { GOOGLE_FIELDS, type GooglePerson } from '../../../lib/google/fields';
 import { describeDynamicsAttribute, type DynamicsAttributeMetadata, type FieldDescriptor } from '../../../lib/model/fields';
 
@@ -27,43 +28,19 @@ function attribute(LogicalName: string, AttributeType: string, displayName: stri
 	};
 }
 
-const text = (name: string, display: string, maxLength: number, format = 'Text') =>
-	attribute(name, 'String', display, { MaxLength: maxLength, FormatName: { Value: format } });
-
 function optionSet(options: Array<[number, string]>) {
 	return { Options: options.map(([Value, text]) => ({ Value, Label: label(text) })) };
 }
 
-/** The contact table's columns (a realistic subset, custom columns included), as metadata returns them. */
-export const CONTACT_METADATA: DynamicsAttributeMetadata[] = [
-	attribute('contactid', 'Uniqueidentifier', 'Contact', { IsValidForUpdate: false }),
-	text('firstname', 'First Name', 50),
-	text('lastname', 'Last Name', 50),
-	{ ...text('fullname', 'Full Name', 160), IsValidForCreate: false, IsValidForUpdate: false },
-	text('emailaddress1', 'Email', 100, 'Email'),
-	text('emailaddress2', 'Email Address 2', 100, 'Email'),
-	text('emailaddress3', 'Email Address 3', 100, 'Email'),
-	text('telephone1', 'Business Phone', 50, 'Phone'),
-	text('mobilephone', 'Mobile Phone', 50, 'Phone'),
-	text('address1_city', 'Address 1: City', 80),
-	text('jobtitle', 'Job Title', 100),
-	attribute('description', 'Memo', 'Description', { MaxLength: 2000, FormatName: { Value: 'TextArea' } }),
-	attribute('statecode', 'State', 'Status', { IsValidForCreate: false, OptionSet: optionSet([[0, 'Active'], [1, 'Inactive']]) }),
+/**
+ * This org's own columns, as its metadata returns them: custom status reasons, two standard numeric
+ * columns, and custom columns of every kind (choice, multi-select choice, number, text, yes/no, datetime).
+ */
+const ORG_METADATA: DynamicsAttributeMetadata[] = [
 	attribute('statuscode', 'Status', 'Status Reason', { OptionSet: optionSet([[1, 'Active'], [100000000, 'On Hold'], [2, 'Inactive'], [100000001, 'Moved Away']]) }),
-	attribute('donotemail', 'Boolean', 'Do not allow Emails'),
-	attribute('donotbulkemail', 'Boolean', 'Do not allow Bulk Emails'),
-	attribute('birthdate', 'DateTime', 'Birthday', { Format: 'DateOnly' }),
-	attribute('createdon', 'DateTime', 'Created On', { Format: 'DateAndTime', IsValidForCreate: false, IsValidForUpdate: false }),
-	attribute('modifiedon', 'DateTime', 'Modified On', { Format: 'DateAndTime', IsValidForCreate: false, IsValidForUpdate: false }),
-	attribute('ownerid', 'Owner', 'Owner'),
-	attribute('owneridname', 'String', 'Owner Name', { AttributeOf: 'ownerid', MaxLength: 100 }),
-	attribute('parentcustomerid', 'Customer', 'Company Name'),
-	attribute('preferredcontactmethodcode', 'Picklist', 'Preferred Method of Contact', {
-		OptionSet: optionSet([[1, 'Any'], [2, 'Email'], [3, 'Phone'], [4, 'Fax'], [5, 'Mail']]),
-	}),
 	attribute('creditlimit', 'Money', 'Credit Limit'),
 	attribute('address1_latitude', 'Double', 'Address 1: Latitude'),
-	attribute('versionnumber', 'BigInt', 'Version Number', { IsValidForUpdate: false }),
+	attribute('owneridname', 'String', 'Owner Name', { AttributeOf: 'ownerid', MaxLength: 100 }),
 	attribute('entityimage', 'Virtual', 'Default Image', { AttributeTypeName: { Value: 'ImageType' } }),
 	attribute('new_tier', 'Picklist', 'Customer Tier', { OptionSet: optionSet([[100000000, 'Gold'], [100000001, 'Silver'], [100000002, 'Bronze'], [100000003, '2024 Cohort']]) }),
 	attribute('new_interests', 'Virtual', 'Interests', {
@@ -71,14 +48,18 @@ export const CONTACT_METADATA: DynamicsAttributeMetadata[] = [
 		OptionSet: optionSet([[100000000, 'Newsletter'], [100000001, 'Events'], [100000002, 'Product Updates'], [100000003, 'Partner Offers']]),
 	}),
 	attribute('new_loyaltypoints', 'Integer', 'Loyalty Points'),
-	text('new_googleresourcename', 'Google Resource Name', 100),
+	attribute('new_googleresourcename', 'String', 'Google Resource Name', { MaxLength: 100, FormatName: { Value: 'Text' } }),
 	attribute('new_vip', 'Boolean', 'VIP'),
 	attribute('new_lastcontacted', 'DateTime', 'Last Contacted', { Format: 'DateAndTime' }),
 ];
 
-export const CONTACT_FIELDS: FieldDescriptor[] = CONTACT_METADATA.map(describeDynamicsAttribute).filter(
-	(field): field is FieldDescriptor => field !== undefined,
-);
+const ORG_FIELDS = ORG_METADATA.map(describeDynamicsAttribute).filter((field): field is FieldDescriptor => field !== undefined);
+
+/** The org's contact fields: the standard columns, with this org's status reasons and custom columns. */
+export const CONTACT_FIELDS: FieldDescriptor[] = [
+	...DYNAMICS_CONTACT_FIELDS.filter((standard) => !ORG_FIELDS.some((own) => own.name === standard.name)),
+	...ORG_FIELDS,
+];
 
 export function contactField(name: string): FieldDescriptor {
 	const field = CONTACT_FIELDS.find((candidate) => candidate.name === name);
