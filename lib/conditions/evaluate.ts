@@ -29,7 +29,7 @@ export interface Evaluation {
 type ContactApp = ContactRecord['app'];
 
 /** The conditions that only make sense for one app's contacts, as the node names them. */
-const SINGLE_APP_KINDS: Partial<Record<Condition['kind'], { app: ContactApp; name: string }>> = {
+const SINGLE_APP_KINDS: Partial<Record<string, { app: ContactApp; name: string }>> = {
 	ownership: { app: 'dynamics', name: 'Ownership' },
 	emailOptIn: { app: 'dynamics', name: 'Email opt-in / opt-out' },
 	active: { app: 'dynamics', name: 'Active / inactive' },
@@ -37,6 +37,11 @@ const SINGLE_APP_KINDS: Partial<Record<Condition['kind'], { app: ContactApp; nam
 	googleLabel: { app: 'google', name: 'Has label' },
 	googleDeleted: { app: 'google', name: 'Gets deleted' },
 };
+
+function singleAppOf(condition: Condition): { app: ContactApp; name: string } | undefined {
+	const kind: unknown = condition?.kind;
+	return typeof kind === 'string' && Object.hasOwn(SINGLE_APP_KINDS, kind) ? SINGLE_APP_KINDS[kind] : undefined;
+}
 
 const APP_NAMES: Record<AppName, string> = { dynamics: 'Dynamics 365', google: 'Google Contacts', plain: 'plain JSON' };
 
@@ -240,7 +245,7 @@ export function validateRule(rule: ContactRule, fields: FieldDescriptor[]): stri
 	const fieldsApp = apps.size === 1 ? [...apps][0] : undefined;
 	const problems: string[] = [];
 	rule.conditions.forEach((condition, index) => {
-		const only = SINGLE_APP_KINDS[condition?.kind];
+		const only = singleAppOf(condition);
 		if (only && fieldsApp && only.app !== fieldsApp) {
 			problems.push(`Condition ${index + 1}: ${only.name} applies to ${APP_NAMES[only.app]} contacts, but the fields are ${APP_NAMES[fieldsApp]} fields`);
 			return;
@@ -261,7 +266,7 @@ export function evaluateConditions(rule: ContactRule, record: ContactRecord, con
 	if (rule.conditions.length === 0) return { kept: true, reasons: ['no conditions: every contact is kept'] };
 	const outcomes = rule.conditions.map((condition, index) =>
 		numbered(index, () => {
-			const only = SINGLE_APP_KINDS[condition?.kind];
+			const only = singleAppOf(condition);
 			if (only && only.app !== record.app) {
 				throw new RuleError(`${only.name} applies to ${APP_NAMES[only.app]} contacts; this item is a ${APP_NAMES[record.app]} contact`);
 			}

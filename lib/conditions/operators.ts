@@ -243,16 +243,21 @@ function ordering(operator: BaseOperator): (left: number | string, right: number
 	return (left, right) => left === right;
 }
 
+/** Compares each value, read as the column's type, with the operand; a value that does not read never matches. */
+function orderedTest<T extends number | string>(context: OperatorContext, operand: T, read: (element: unknown) => T | undefined): ElementTest {
+	const compare = ordering(context.operator);
+	return (element) => {
+		const value = read(element);
+		return value !== undefined && compare(value, operand);
+	};
+}
+
 function numberTest(context: OperatorContext): ElementTest {
 	const operand = toNumber(singleOperand(context));
 	if (operand === undefined) {
 		fail(context, `${quote(context.operands[0])} is not a number (write 42, -3.5 or 1e6, with a dot for decimals)`);
 	}
-	const compare = ordering(context.operator);
-	return (element) => {
-		const value = toNumber(element);
-		return value !== undefined && compare(value, operand);
-	};
+	return orderedTest(context, operand, toNumber);
 }
 
 function parseDateOperand(context: OperatorContext): ParsedDate {
@@ -264,12 +269,7 @@ function parseDateOperand(context: OperatorContext): ParsedDate {
 
 /** Date-only columns compare calendar dates as written: a birthday is the same day in every time zone. */
 function dateTest(context: OperatorContext): ElementTest {
-	const operand = parseDateOperand(context).date;
-	const compare = ordering(context.operator);
-	return (element) => {
-		const value = calendarDate(element);
-		return value !== undefined && compare(value, operand);
-	};
+	return orderedTest(context, parseDateOperand(context).date, calendarDate);
 }
 
 /** Datetimes compare as instants; a date-only operand compares the instant's UTC calendar day. */
@@ -372,13 +372,15 @@ export function prepareFieldTest(field: FieldDescriptor, condition: Omit<FieldCo
 	const family = FAMILIES[field.type];
 	if (!FAMILY_OPERATORS[family].includes(condition.operator)) {
 		const fitting = FAMILY_OPERATORS[family].map((operator) => OPERATOR_WORDS[operator]).join(', ');
+		const named = Object.hasOwn(OPERATOR_WORDS, condition.operator) ? OPERATOR_WORDS[condition.operator] : String(condition.operator);
 		throw new RuleError(
-			`"${OPERATOR_WORDS[condition.operator] ?? condition.operator}" does not fit ${fieldSubject(field)}, ${TYPE_WORDS[field.type]}; use one of: ${fitting}`,
+			`"${named}" does not fit ${fieldSubject(field)}, ${TYPE_WORDS[field.type]}; use one of: ${fitting}`,
 		);
 	}
 	const operator = INVERSES[condition.operator] ?? (condition.operator as BaseOperator);
 	const negated = (condition.negate === true) !== (operator !== condition.operator);
-	const operands = condition.operator === 'isOneOf' ? condition.values ?? [] : condition.value === undefined ? [] : [condition.value];
+	const listed = condition.operator === 'isOneOf' ? condition.values : condition.value;
+	const operands = listed === undefined ? [] : Array.isArray(listed) ? listed : [listed];
 	const phrase = phrasesOf(field, operator);
 	const takesOperands = !['isEmpty', 'isTrue', 'isFalse'].includes(operator);
 	const wording = takesOperands ? `${phrase[negated ? 1 : 0]} ${operands.map(quote).join(', ')}` : phrase[negated ? 1 : 0];

@@ -300,6 +300,8 @@ describe('validateRule', () => {
 			{ kind: 'tag', values: ['x'] },
 			{ kind: 'active', negate: 'yes' },
 			{ kind: 'field', field: '', operator: 'isEmpty' },
+			{ kind: 'toString' },
+			null,
 		] as unknown as Condition[];
 		expect(validateRule(rule(conditions), CONTACT_FIELDS)).toEqual([
 			'Condition 1: unknown field "EmailAddress1": it is not in the Dynamics 365 contact fields; did you mean "emailaddress1"?',
@@ -315,6 +317,8 @@ describe('validateRule', () => {
 			'Condition 11: has an unknown kind "tag"; the kinds are ownership, emailOptIn, active, statusReason, existsInOtherApp, field, googleLabel, googleDeleted',
 			'Condition 12: has negate "yes"; it is true ("is not") or false ("is")',
 			'Condition 13: names no field',
+			'Condition 14: has an unknown kind "toString"; the kinds are ownership, emailOptIn, active, statusReason, existsInOtherApp, field, googleLabel, googleDeleted',
+			'Condition 15: is not a condition object',
 		]);
 	});
 

@@ -191,6 +191,10 @@ describe('choice operators', () => {
 		expect(passes('new_tier', { operator: 'isOneOf', values: ['Gold', 'Silver'], negate: true }, 100000002)).toBe(true);
 	});
 
+	it('take a single value where a list is expected', () => {
+		expect(passes('new_tier', { operator: 'isOneOf', values: 'Gold' as unknown as string[] }, 100000000)).toBe(true);
+	});
+
 	it('prefer an option value over a label that reads like a number', () => {
 		expect(passes('new_tier', { operator: 'equals', value: '2024 Cohort' }, 100000003)).toBe(true);
 		expect(passes('new_tier', { operator: 'equals', value: '100000003' }, 100000003)).toBe(true);
@@ -291,6 +295,7 @@ describe('operator fit', () => {
 		expect(ruleError('new_tier', { operator: 'contains', value: 'Go' })).toContain('does not fit Customer Tier (new_tier), a choice column');
 		expect(ruleError('birthdate', { operator: 'isTrue' })).toContain('a date-only column');
 		expect(ruleError('firstname', { operator: 'matches' as FieldOperator, value: 'J.*' })).toContain('"matches" does not fit First Name (firstname)');
+		expect(ruleError('firstname', { operator: 'constructor' as FieldOperator })).toContain('"constructor" does not fit First Name (firstname)');
 	});
 });
 
