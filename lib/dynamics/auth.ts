@@ -172,7 +172,7 @@ export interface AcquireTokenOptions {
 /** A token for settings.scope; MSAL answers from its cache while the token has over 5 minutes left. */
 export async function acquireToken(settings: DynamicsSettings, transport: HttpTransport, options: AcquireTokenOptions = {}): Promise<AccessToken> {
 	// Token and discovery requests can be repeated safely, whatever happened to them.
-	const scope: CallScope = { transport: withRetries(transport, { budgetMs: TOKEN_TIMEOUT_MS, idempotent: () => true }) };
+	const scope: CallScope = { transport: withRetries(transport, { budgetMs: TOKEN_TIMEOUT_MS, maxRetries: 3, idempotent: () => true }) };
 	const app = application(settings);
 	const request = async (skipCache: boolean) => {
 		const result = await callScope.run(scope, () => app.acquireTokenByClientCredential({ scopes: [settings.scope], skipCache }));
