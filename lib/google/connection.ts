@@ -21,7 +21,6 @@ import { withRetries, type RetryOptions } from '../http/retry';
 
 export const PEOPLE_ROOT_URL = 'https://people.googleapis.com/';
 export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
-export const CONTACTS_SCOPE = 'https://www.googleapis.com/auth/contacts';
 
 /** Whatever `@googleapis/people` accepts as `auth` (an OAuth2Client, GoogleAuth, an API key...). */
 export type PeopleAuth = people_v1.Options['auth'];
@@ -56,6 +55,16 @@ function responseData(body: string, contentType: string | undefined): unknown {
 	return body;
 }
 
+/** The request body as text; form bodies (token requests) get their content type as fetch would set it. */
+function bodyText(body: unknown, headers: Record<string, string>): string | undefined {
+	if (typeof body === 'string') return body;
+	if (body instanceof URLSearchParams) {
+		headers['content-type'] ??= 'application/x-www-form-urlencoded;charset=UTF-8';
+		return body.toString();
+	}
+	return undefined;
+}
+
 /** A gaxios adapter that hands the prepared request to an HttpTransport and builds gaxios' response from its answer. */
 function transportAdapter(transport: HttpTransport, timeoutMs: number | undefined): GaxiosAdapter {
 	const adapter = async (prepared: PreparedRequest) => {
@@ -64,13 +73,8 @@ function transportAdapter(transport: HttpTransport, timeoutMs: number | undefine
 			// The transport hands back the body as it arrives; asking for gzip would hand back bytes.
 			if (name !== 'accept-encoding') headers[name] = value;
 		});
-		const answer = await transport({
-			method: (prepared.method ?? 'GET').toUpperCase() as HttpMethod,
-			url: String(prepared.url),
-			headers,
-			body: typeof prepared.body === 'string' ? prepared.body : undefined,
-			timeoutMs,
-		});
+		const body = bodyText(prepared.body, headers);
+		const answer = await transport({ method: (prepared.method ?? 'GET').toUpperCase() as HttpMethod, url: String(prepared.url), headers, body, timeoutMs });
 		const response = new Response(STATUS_WITHOUT_BODY.has(answer.status) ? null : answer.body, { status: answer.status, headers: answer.headers });
 		return Object.assign(response, { config: prepared, data: responseData(answer.body, answer.headers['content-type']) });
 	};
@@ -104,13 +108,16 @@ export interface OAuth2ClientSettings {
  * A google-auth-library OAuth2Client for standalone use (tests, demo, benchmarks). It refreshes the
  * access token before expiry, and also on a 401 even when it believes the token is still valid
  * (`forceRefreshOnFailure`), which covers tokens revoked or expired early on the server's side.
+ * Its token requests leave through `transport` too (default: Node's http), like the API requests.
  */
-export function createOAuth2Client(settings: OAuth2ClientSettings): OAuth2Client {
+export function createOAuth2Client(settings: OAuth2ClientSettings, options: { transport?: HttpTransport; timeoutMs?: number } = {}): OAuth2Client {
+	const transport = options.transport ?? nodeHttpTransport({ timeoutMs: options.timeoutMs });
 	const client = new googleAuth.OAuth2({
 		clientId: settings.clientId,
 		clientSecret: settings.clientSecret,
 		endpoints: { oauth2TokenUrl: settings.tokenUrl ?? GOOGLE_TOKEN_URL },
 		forceRefreshOnFailure: true,
+		transporterOptions: { adapter: transportAdapter(transport, options.timeoutMs) },
 	});
 	client.setCredentials({ refresh_token: settings.refreshToken, access_token: settings.accessToken, expiry_date: settings.accessTokenExpiresAt });
 	return client;
