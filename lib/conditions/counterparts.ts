@@ -6,13 +6,14 @@
  */
 
 import { readGoogleField } from '../google/fields';
+import { LINK_KEYS } from '../mapping/mapper';
 import { normalizeEmail } from '../mapping/normalize';
 import { guidOf, type ContactRecord } from './record';
 
 export interface CounterpartOptions {
 	/** The Dynamics column that stores the Google contact's resource name, when the org has one configured. */
 	dynamicsLinkColumn?: string;
-	/** The Google clientData key that stores the Dynamics contactid. */
+	/** The Google clientData key that stores the Dynamics contactid; by default the one the mapping writes. */
 	googleLinkKey?: string;
 }
 
@@ -51,7 +52,7 @@ export function counterpartKeys(record: ContactRecord, options: CounterpartOptio
 	const { person } = record;
 	const emails = readGoogleField(person, 'emailAddresses') as string[];
 	return {
-		link: options.googleLinkKey ? normaliseLink(readGoogleField(person, `clientData:${options.googleLinkKey}`)) : undefined,
+		link: normaliseLink(readGoogleField(person, `clientData:${options.googleLinkKey ?? LINK_KEYS.googleDynamicsContactId}`)),
 		emails: distinct(emails.map(normaliseEmail)),
 	};
 }

@@ -1,7 +1,8 @@
 /**
  * Evaluating a Contact Filter rule on one record, with the reasons it was kept or not, and validating a
- * rule against the field metadata before any item runs. Ownership, opt-in, active and status reason
- * are conditions on fixed Dynamics columns, so they run through the same typed field operators.
+ * rule against the field metadata before any item runs. PieSync's named conditions (ownership, opt-in,
+ * active, status reason, has label, gets deleted) are conditions on fixed columns, so they run through
+ * the same typed field operators as any other field.
  */
 
 import { describeGoogleField } from '../google/fields';

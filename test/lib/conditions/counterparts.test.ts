@@ -17,7 +17,7 @@ function record(json: unknown): ContactRecord {
 }
 
 const TO_GOOGLE: CounterpartOptions = { dynamicsLinkColumn: 'new_googleresourcename' };
-const TO_DYNAMICS: CounterpartOptions = { googleLinkKey: 'd365ContactId' };
+const TO_DYNAMICS: CounterpartOptions = {};
 
 /** Dynamics rows for the seed people, as the trigger would emit them: some sharing an email in another case. */
 function seededContacts(count: number): ContactRecord[] {
@@ -44,12 +44,15 @@ describe('counterpartKeys', () => {
 		expect(counterpartKeys(record(LEAP), TO_GOOGLE)).toEqual({ link: undefined, emails: ['leap.day@example.com'] });
 	});
 
-	it('reads a Google contact: the clientData link (a contactid, lower-cased) and every email', () => {
+	it('reads a Google contact: the clientData link the mapping writes (a contactid, lower-cased), or a configured key, and every email', () => {
 		expect(counterpartKeys(record(ZOE), TO_DYNAMICS)).toEqual({
 			link: JAN.contactid,
 			emails: ['zoe.mueller@example.de', 'zoe@privat.example.de'],
 		});
 		expect(counterpartKeys(record(CHER_DELETED), TO_DYNAMICS)).toEqual({ link: undefined, emails: [] });
+		const ownKey = { ...ZOE, clientData: [{ key: 'crm.id', value: SIOBHAN.contactid }] };
+		expect(counterpartKeys(record(ownKey), { googleLinkKey: 'crm.id' }).link).toBe(SIOBHAN.contactid);
+		expect(counterpartKeys(record(ownKey), TO_DYNAMICS).link).toBeUndefined();
 	});
 
 	it('skips values that are not emails', () => {

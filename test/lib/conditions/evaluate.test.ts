@@ -183,7 +183,7 @@ describe('Google conditions', () => {
 
 describe('already existing in the app you sync with', () => {
 	const toGoogle: CounterpartOptions = { dynamicsLinkColumn: 'new_googleresourcename' };
-	const toDynamics: CounterpartOptions = { googleLinkKey: 'd365ContactId' };
+	const toDynamics: CounterpartOptions = {};
 
 	it('finds Dynamics contacts on the Google side by link, then by email', () => {
 		const counterparts = buildCounterpartIndex({ links: [ZOE.resourceName!], emails: ['leap.day@example.com'] }, toGoogle);

@@ -238,7 +238,7 @@ export const ZOE: GooglePerson = {
 	birthdays: [{ metadata: CONTACT_SOURCE, date: { year: 2000, month: 2, day: 29 } }],
 	memberships: [membership('contactGroups/myContacts'), membership(CUSTOMERS_GROUP.resourceName)],
 	userDefined: [{ metadata: CONTACT_SOURCE, key: 'Tier', value: 'Gold' } as { key: string; value: string }],
-	clientData: [{ metadata: CONTACT_SOURCE, key: 'd365ContactId', value: '49B0BE2E-D01C-ED11-B83E-000D3A572421' } as { key: string; value: string }],
+	clientData: [{ metadata: CONTACT_SOURCE, key: 'dynamics365.contactid', value: '49B0BE2E-D01C-ED11-B83E-000D3A572421' } as { key: string; value: string }],
 };
 
 /** An unlinked Google contact in the Unsubscribes label, with a year-less birthday. */
