@@ -20,7 +20,8 @@ export function ensureN8nRuntime(): void {
 		process.env.N8N_USER_FOLDER = userFolder;
 		process.on('exit', () => rmSync(userFolder, { recursive: true, force: true }));
 	}
-	process.env.N8N_LOG_LEVEL ??= 'warn';
+	// n8n logs every node error it reports; tests assert on errors instead (N8N_LOG_LEVEL=debug to see them).
+	process.env.N8N_LOG_LEVEL ??= 'silent';
 	// The CLI reads credential keys from its database; the legacy descriptor (the instance key
 	// itself, wrapped) is what an instance without key rotation uses.
 	const cipher = Container.get(Cipher);

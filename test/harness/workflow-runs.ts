@@ -7,6 +7,9 @@
 import { Container } from '@n8n/di';
 import { ExecutionLifecycleHooks, ExternalSecretsProxy, WorkflowExecute } from 'n8n-core';
 import {
+	ExpressionError,
+	NodeApiError,
+	NodeOperationError,
 	UnexpectedError,
 	Workflow,
 	createRunExecutionData,
@@ -221,6 +224,22 @@ export async function runExecution(request: ExecutionRequest): Promise<WorkflowR
 	return toRunResult(run, executionOrder, storedStaticData.read(), JSON.parse(JSON.stringify(workflow.staticData)));
 }
 
+const storedErrorClasses: Record<string, new (...args: never[]) => ExecutionBaseError> = {
+	NodeApiError,
+	NodeOperationError,
+	ExpressionError,
+};
+
+/**
+ * WorkflowExecute keeps node errors in the run data as plain copies (as n8n stores them); give
+ * them back their class by name, so tests can use `toThrow` and `instanceof`.
+ */
+function restoreError(stored: ExecutionBaseError | undefined): ExecutionBaseError | undefined {
+	if (stored === undefined || Object.getPrototypeOf(stored) !== Object.prototype) return stored;
+	const errorClass = storedErrorClasses[stored.name] ?? Error;
+	return Object.assign(Object.create(errorClass.prototype) as ExecutionBaseError, stored);
+}
+
 function toRunResult(
 	run: IRun,
 	executionOrder: string[],
@@ -231,12 +250,12 @@ function toRunResult(
 	for (const [nodeName, taskData] of Object.entries(run.data.resultData.runData)) {
 		runs[nodeName] = taskData.map((task) => ({
 			outputs: (task.data?.main ?? []).map((items) => items ?? []),
-			error: task.error,
+			error: restoreError(task.error),
 		}));
 	}
 	return {
 		status: run.status,
-		error: run.data.resultData.error,
+		error: restoreError(run.data.resultData.error),
 		runs,
 		executionOrder,
 		staticData,
