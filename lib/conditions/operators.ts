@@ -113,7 +113,7 @@ export function fieldSubject(field: FieldDescriptor): string {
 	return field.label && field.label !== field.name ? `${field.label} (${field.name})` : field.name;
 }
 
-export function normaliseText(text: string): string {
+function normaliseText(text: string): string {
 	return text.normalize('NFC').trim().toLowerCase();
 }
 

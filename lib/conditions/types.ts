@@ -111,8 +111,6 @@ export type Condition =
 	| GoogleLabelCondition
 	| GoogleDeletedCondition;
 
-export type ConditionKind = Condition['kind'];
-
 export interface ContactRule {
 	combine: CombineMode;
 	conditions: Condition[];
