@@ -76,6 +76,8 @@ function transportAdapter(transport: HttpTransport, timeoutMs: number | undefine
 		const body = bodyText(prepared.body, headers);
 		const answer = await transport({ method: (prepared.method ?? 'GET').toUpperCase() as HttpMethod, url: String(prepared.url), headers, body, timeoutMs });
 		const response = new Response(STATUS_WITHOUT_BODY.has(answer.status) ? null : answer.body, { status: answer.status, headers: answer.headers });
+		// GaxiosError keeps `data` only from a response whose body was read, as fetch's would be by now.
+		if (response.body) await response.arrayBuffer();
 		return Object.assign(response, { config: prepared, data: responseData(answer.body, answer.headers['content-type']) });
 	};
 	return adapter as GaxiosAdapter;
