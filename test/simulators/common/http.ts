@@ -42,8 +42,8 @@ export interface ServeOptions {
 	notFound: (request: SimRequest) => SimResponse;
 	/** Turns an uncaught handler error into the API's own error shape. */
 	internalError: (request: SimRequest, error: unknown) => SimResponse;
-	/** Produces the body of an injected throttling or unavailability fault in the API's own shape. */
-	faultBody: (status: number, retryAfterSeconds: number | undefined) => SimResponse;
+	/** Produces the body of an injected throttling or unavailability fault in the API's own shape (per route when one server speaks two APIs). */
+	faultBody: (status: number, retryAfterSeconds: number | undefined, route: string) => SimResponse;
 	faults: FaultInjector;
 	counters: RequestCounters;
 	tls?: { key: string; cert: string };
@@ -108,7 +108,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
 			return;
 		}
 		if (fault?.status) {
-			const response = options.faultBody(fault.status, fault.retryAfterSeconds);
+			const response = options.faultBody(fault.status, fault.retryAfterSeconds, route.name);
 			if (fault.retryAfterSeconds !== undefined) {
 				response.headers = { ...(response.headers ?? {}), 'Retry-After': String(fault.retryAfterSeconds) };
 			}

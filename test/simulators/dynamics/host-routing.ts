@@ -1,0 +1,27 @@
+/**
+ * Name resolution for tests: routes fetch() connections for chosen host names (login.microsoftonline.com,
+ * an org host such as simorg.crm.dynamics.com) to a local simulator, like an /etc/hosts entry plus a
+ * port map. TLS still checks the certificate against the original name, so the simulator's certificate
+ * must carry it (startDynamicsSimulator's `hostnames`). MSAL Node does its HTTP with fetch(), so this is
+ * how its instance discovery, which always goes to login.microsoftonline.com, reaches the simulator.
+ */
+import { Agent, type Dispatcher, buildConnector, getGlobalDispatcher, setGlobalDispatcher } from 'undici';
+
+/** Sends fetch() connections for each host name to the origin it maps to; returns a function that undoes it. */
+export function routeHostsToSimulator(routes: Record<string, string>): () => void {
+	const targets = new Map(Object.entries(routes).map(([name, origin]) => [name.toLowerCase(), new URL(origin)]));
+	const connect = buildConnector({});
+	const previous: Dispatcher = getGlobalDispatcher();
+	const agent = new Agent({
+		connect: (options, callback) => {
+			const target = targets.get(options.hostname.toLowerCase());
+			if (!target) return connect(options, callback);
+			return connect({ ...options, hostname: target.hostname, port: target.port, servername: options.hostname }, callback);
+		},
+	});
+	setGlobalDispatcher(agent);
+	return () => {
+		setGlobalDispatcher(previous);
+		void agent.close();
+	};
+}

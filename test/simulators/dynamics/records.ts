@@ -1,0 +1,312 @@
+/**
+ * Records in and out: a write body (JSON as clients send it, with @odata.bind lookups) checked and
+ * converted column by column the way Dataverse does, the columns Dataverse computes itself, and the
+ * JSON a read returns (etag, lookups as _x_value, annotations before their property).
+ */
+import {
+	type AttributeDefinition,
+	type EntityDefinition,
+	attributeOf,
+	edmType,
+	isLookup,
+	navigationName,
+	navigationProperties,
+	propertyName,
+	wireAttributes,
+} from './schema';
+import {
+	ASSOCIATED_NAVIGATION_PROPERTY,
+	CODES,
+	DataverseError,
+	FORMATTED_VALUE,
+	LOOKUP_LOGICAL_NAME,
+	etag,
+	formatDateOnly,
+	formatDateTime,
+	formatMoney,
+	formatNumber,
+	isGuid,
+	isoSeconds,
+	odataError,
+} from './wire';
+
+export interface LookupRef {
+	entity: string;
+	id: string;
+}
+
+export type ColumnValue = string | number | boolean | number[] | LookupRef | null;
+export type RecordValues = Record<string, ColumnValue>;
+
+export interface EntityRecord {
+	readonly id: string;
+	readonly version: number;
+	readonly values: Readonly<RecordValues>;
+}
+
+export function isLookupRef(value: unknown): value is LookupRef {
+	return typeof value === 'object' && value !== null && !Array.isArray(value) && 'entity' in value && 'id' in value;
+}
+
+/** Resolves the target of an @odata.bind (`/systemusers(<id>)`, an absolute URL, ...) to an existing record. */
+export type BindingResolver = (entitySetName: string, key: string) => LookupRef;
+
+export type WriteMode = 'create' | 'update';
+
+function typeError(value: unknown, attribute: AttributeDefinition): DataverseError {
+	const literal = typeof value === 'string' ? value : JSON.stringify(value);
+	return odataError(`Cannot convert the literal '${literal}' to the expected type '${edmType(attribute)}'.`);
+}
+
+function outOfRange(entity: string, attribute: AttributeDefinition, value: unknown, accepted: string): DataverseError {
+	return new DataverseError(
+		400,
+		CODES.outOfRange,
+		`A validation error occurred.  The value ${value} of '${attribute.logicalName}' on record of type '${entity}' is outside the valid range. Accepted Values: ${accepted}`,
+	);
+}
+
+function checkRange(entity: string, attribute: AttributeDefinition, value: number): number {
+	if ((attribute.min !== undefined && value < attribute.min) || (attribute.max !== undefined && value > attribute.max)) {
+		throw outOfRange(entity, attribute, value, `${attribute.min} to ${attribute.max}`);
+	}
+	return value;
+}
+
+function isRealDate(text: string): boolean {
+	const date = new Date(`${text}T00:00:00Z`);
+	return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(text);
+}
+
+/** Checks and converts one column value from its JSON form; throws Dataverse's error for a bad one. */
+export function convertValue(entity: string, attribute: AttributeDefinition, raw: unknown): ColumnValue {
+	if (raw === null) return null;
+	const options = attribute.options ?? [];
+	switch (attribute.type) {
+		case 'String':
+		case 'Memo':
+			if (typeof raw !== 'string') throw typeError(raw, attribute);
+			if (raw === '') return null;
+			if (attribute.maxLength !== undefined && raw.length > attribute.maxLength) {
+				throw new DataverseError(
+					400,
+					CODES.validation,
+					`A validation error occurred.  The length of the '${attribute.logicalName}' attribute of the '${entity}' entity exceeded the maximum allowed length of '${attribute.maxLength}'.`,
+				);
+			}
+			return raw;
+		case 'Integer':
+			if (typeof raw !== 'number' || !Number.isInteger(raw)) throw typeError(raw, attribute);
+			return checkRange(entity, attribute, raw);
+		case 'Double':
+		case 'Money':
+			if (typeof raw !== 'number' || !Number.isFinite(raw)) throw typeError(raw, attribute);
+			return checkRange(entity, attribute, raw);
+		case 'Boolean':
+			if (typeof raw !== 'boolean') throw typeError(raw, attribute);
+			return raw;
+		case 'Picklist':
+		case 'State':
+		case 'Status':
+			if (typeof raw !== 'number' || !Number.isInteger(raw)) throw typeError(raw, attribute);
+			if (!options.some((option) => option.value === raw)) throw outOfRange(entity, attribute, raw, options.map((option) => option.value).join(','));
+			return raw;
+		case 'Virtual': {
+			if (typeof raw !== 'string') throw typeError(raw, attribute);
+			if (raw === '') return null;
+			const values = raw.split(',').map((part) => Number(part.trim()));
+			for (const value of values) {
+				if (!options.some((option) => option.value === value)) throw outOfRange(entity, attribute, value, options.map((option) => option.value).join(','));
+			}
+			return [...new Set(values)].sort((a, b) => a - b);
+		}
+		case 'DateTime':
+			if (typeof raw !== 'string') throw typeError(raw, attribute);
+			if (attribute.format === 'DateOnly') {
+				if (!/^\d{4}-\d{2}-\d{2}$/.test(raw) || !isRealDate(raw)) throw typeError(raw, attribute);
+				return raw;
+			}
+			if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(raw) || Number.isNaN(Date.parse(raw))) throw typeError(raw, attribute);
+			return isoSeconds(new Date(raw));
+		case 'Uniqueidentifier':
+			if (typeof raw !== 'string' || !isGuid(raw)) throw typeError(raw, attribute);
+			return raw.toLowerCase();
+		default:
+			throw typeError(raw, attribute);
+	}
+}
+
+const BIND_TARGET = /(?:^|\/)([A-Za-z_][A-Za-z0-9_]*)\(([^()]+)\)$/;
+
+function parseBindTarget(value: string): { entitySetName: string; key: string } | undefined {
+	const match = BIND_TARGET.exec(value.trim());
+	return match ? { entitySetName: match[1], key: match[2].replace(/^\{|\}$/g, '') } : undefined;
+}
+
+function undeclaredAnnotationOnly(name: string): DataverseError {
+	return odataError(
+		`An undeclared property '${name}' which only has property annotations in the payload but no property value was found in the payload. In OData, only declared navigation properties and declared named streams can be represented as properties without values.`,
+	);
+}
+
+/**
+ * Reads a write body into column changes. Columns not valid for the operation are ignored, as
+ * Dataverse ignores them; unknown properties, `_x_value` writes and bad values are errors.
+ */
+export function parseWriteBody(definition: EntityDefinition, body: unknown, mode: WriteMode, resolve: BindingResolver): RecordValues {
+	if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+		throw odataError('Invalid JSON. A JSON object was expected for the entity in the request body.');
+	}
+	const changes: RecordValues = {};
+	const navigation = navigationProperties(definition);
+	const entityType = `Microsoft.Dynamics.CRM.${definition.logicalName}`;
+	for (const [key, raw] of Object.entries(body as Record<string, unknown>)) {
+		if (key.endsWith('@odata.bind')) {
+			const navigationName = key.slice(0, -'@odata.bind'.length);
+			const property = navigation.get(navigationName);
+			if (!property) throw undeclaredAnnotationOnly(navigationName);
+			if (!isValidFor(property.attribute, mode)) continue;
+			if (raw === null) {
+				changes[property.attribute.logicalName] = null;
+				continue;
+			}
+			const target = typeof raw === 'string' ? parseBindTarget(raw) : undefined;
+			if (!target) throw odataError(`The value '${String(raw)}' of '${key}' is not a valid entity reference. Expected a URL like '/${property.targets[0]}s(<guid>)'.`);
+			const ref = resolve(target.entitySetName, target.key);
+			if (!property.targets.includes(ref.entity)) {
+				throw odataError(`The navigation property '${navigationName}' cannot refer to a ${ref.entity}; it accepts ${property.targets.join(' or ')} records.`);
+			}
+			changes[property.attribute.logicalName] = ref;
+			continue;
+		}
+		if (key.includes('@')) continue; // instance annotations such as @odata.type or a FormattedValue echoed back
+		const navigationProperty = navigation.get(key);
+		if (navigationProperty) {
+			if (typeof raw === 'object' && raw !== null) {
+				throw odataError(`Deep insert through '${key}' is not supported by the simulator; bind an existing record with '${key}@odata.bind'.`);
+			}
+			if (raw !== null) {
+				throw odataError(`An unexpected 'PrimitiveValue' node was found when reading from the JSON reader. A 'StartObject' node was expected.`);
+			}
+			if (isValidFor(navigationProperty.attribute, mode)) changes[navigationProperty.attribute.logicalName] = null;
+			continue;
+		}
+		if (/^_.+_value$/.test(key) && attributeOf(definition, key.slice(1, -'_value'.length))) {
+			throw new DataverseError(400, CODES.lookupWrite, 'CRM do not support direct update of Entity Reference properties, Use Navigation properties instead.');
+		}
+		const attribute = attributeOf(definition, key);
+		if (!attribute || attribute.attributeOf || isLookup(attribute)) {
+			throw odataError(
+				`The property '${key}' does not exist on type '${entityType}'. Make sure to only use property names that are defined by the type or mark the type as open type.`,
+			);
+		}
+		if (!isValidFor(attribute, mode)) continue;
+		changes[attribute.logicalName] = convertValue(definition.logicalName, attribute, raw);
+	}
+	return changes;
+}
+
+function isValidFor(attribute: AttributeDefinition, mode: WriteMode): boolean {
+	return mode === 'create' ? attribute.validForCreate : attribute.validForUpdate;
+}
+
+/** Keeps statecode and statuscode consistent, as SetState does: each implies the other's default. */
+export function reconcileState(definition: EntityDefinition, values: RecordValues, changes: RecordValues): void {
+	const state = attributeOf(definition, 'statecode');
+	const status = attributeOf(definition, 'statuscode');
+	if (!state?.options || !status?.options) return;
+	const stateChanged = 'statecode' in changes;
+	const statusChanged = 'statuscode' in changes;
+	if (stateChanged && !statusChanged) {
+		values.statuscode = state.options.find((option) => option.value === values.statecode)?.defaultStatus ?? null;
+	} else if (statusChanged && !stateChanged) {
+		values.statecode = status.options.find((option) => option.value === values.statuscode)?.state ?? values.statecode;
+	} else if (stateChanged && statusChanged) {
+		const allowed = status.options.filter((option) => option.state === values.statecode).map((option) => option.value);
+		if (!allowed.includes(values.statuscode as number)) {
+			throw outOfRange(definition.logicalName, status, values.statuscode, allowed.join(','));
+		}
+	}
+}
+
+/** Columns Dataverse derives on every write: full name, composite addresses, owning user/team, parent account. */
+export function computeColumns(definition: EntityDefinition, values: RecordValues): void {
+	if (attributeOf(definition, 'fullname') && 'firstname' in values) {
+		values.fullname = [values.firstname, values.lastname].filter((part) => typeof part === 'string' && part.trim()).join(' ') || null;
+	}
+	for (const prefix of ['address1_', 'address2_']) {
+		if (!attributeOf(definition, `${prefix}composite`)) continue;
+		const line = (name: string) => (typeof values[`${prefix}${name}`] === 'string' ? (values[`${prefix}${name}`] as string) : '');
+		const cityLine = [line('city'), [line('stateorprovince'), line('postalcode')].filter(Boolean).join(' ')].filter(Boolean).join(', ');
+		const composite = [line('line1'), line('line2'), line('line3'), cityLine, line('country')].filter(Boolean).join('\r\n');
+		values[`${prefix}composite`] = composite || null;
+	}
+	if (attributeOf(definition, 'owninguser')) {
+		const owner = values.ownerid as LookupRef | null;
+		values.owninguser = owner?.entity === 'systemuser' ? owner : null;
+		values.owningteam = owner?.entity === 'team' ? owner : null;
+	}
+	if (attributeOf(definition, 'accountid')) {
+		const parent = values.parentcustomerid as LookupRef | null;
+		values.accountid = parent?.entity === 'account' ? parent : null;
+	}
+}
+
+export interface ReadOptions {
+	/** Columns to return; all readable ones when absent. */
+	select?: AttributeDefinition[];
+	annotate: (annotation: string) => boolean;
+	/** The primary name of a lookup's target, for FormattedValue. */
+	nameOf: (ref: LookupRef) => string | null;
+}
+
+function formattedValue(attribute: AttributeDefinition, value: ColumnValue): string | undefined {
+	if (value === null) return undefined;
+	switch (attribute.type) {
+		case 'Boolean':
+			return value ? attribute.trueLabel : attribute.falseLabel;
+		case 'Picklist':
+		case 'State':
+		case 'Status':
+			return attribute.options?.find((option) => option.value === value)?.label;
+		case 'Virtual':
+			return (value as number[]).map((item) => attribute.options?.find((option) => option.value === item)?.label ?? String(item)).join('; ');
+		case 'DateTime':
+			return attribute.format === 'DateOnly' ? formatDateOnly(value as string) : formatDateTime(value as string);
+		case 'Money':
+			return formatMoney(value as number);
+		case 'Integer':
+			return formatNumber(value as number);
+		default:
+			return undefined;
+	}
+}
+
+function writeProperty(json: Record<string, unknown>, attribute: AttributeDefinition, value: ColumnValue | undefined, options: ReadOptions): void {
+	const name = propertyName(attribute);
+	const current = value ?? null;
+	if (isLookupRef(current)) {
+		const label = options.nameOf(current);
+		if (options.annotate(FORMATTED_VALUE) && label !== null) json[`${name}@${FORMATTED_VALUE}`] = label;
+		if (options.annotate(ASSOCIATED_NAVIGATION_PROPERTY)) json[`${name}@${ASSOCIATED_NAVIGATION_PROPERTY}`] = navigationName(attribute, current.entity);
+		if (options.annotate(LOOKUP_LOGICAL_NAME)) json[`${name}@${LOOKUP_LOGICAL_NAME}`] = current.entity;
+		json[name] = current.id;
+		return;
+	}
+	const label = options.annotate(FORMATTED_VALUE) ? formattedValue(attribute, current) : undefined;
+	if (label !== undefined) json[`${name}@${FORMATTED_VALUE}`] = label;
+	json[name] = Array.isArray(current) ? current.join(',') : current;
+}
+
+/** The JSON of one record as a GET returns it: etag, the selected columns, the primary key. */
+export function recordJson(definition: EntityDefinition, record: EntityRecord, options: ReadOptions): Record<string, unknown> {
+	const json: Record<string, unknown> = { '@odata.etag': etag(record.version) };
+	const selected = options.select ?? wireAttributes(definition);
+	for (const attribute of selected) writeProperty(json, attribute, record.values[attribute.logicalName], options);
+	if (options.select && selected.some((attribute) => attribute.type === 'Money')) {
+		const currency = attributeOf(definition, 'transactioncurrencyid');
+		if (currency && !selected.includes(currency)) writeProperty(json, currency, record.values.transactioncurrencyid, options);
+	}
+	if (!(definition.primaryIdAttribute in json)) json[definition.primaryIdAttribute] = record.id;
+	return json;
+}
