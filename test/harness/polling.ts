@@ -4,7 +4,7 @@
  * poll in an AsyncLocalStorage scope, saved when the poll emits), and each poll driven by n8n-core's
  * own PollTriggerExecutor, which cron calls every poll interval.
  */
-import { Container } from '@n8n/di';
+import { Container } from './runtime';
 import { AsyncLocalStorage } from 'async_hooks';
 import { PollContext, PollTriggerExecutor } from 'n8n-core';
 import {

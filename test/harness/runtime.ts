@@ -1,33 +1,44 @@
 /**
  * The process-wide services n8n-core takes from its dependency container (instance settings, the
- * credentials cipher's key provider, the log level), configured once per test process the way the
- * CLI configures them at start-up, but in a throwaway user folder so nothing touches ~/.n8n.
+ * credentials cipher's key provider, the logger), configured once per test process the way the
+ * CLI configures them at start-up: in a scratch user folder under the OS temp folder, with a fixed
+ * test-only encryption key, and silent logs (n8n logs every node error; tests assert on them).
+ * Set N8N_LOG_LEVEL=debug to see n8n's logs.
  */
-import { Container } from '@n8n/di';
-import { mkdtempSync, rmSync } from 'fs';
 import { Cipher, EncryptionKeyProxy, InstanceSettings, type KeyInfo } from 'n8n-core';
+import { dirname, join } from 'path';
 import { tmpdir } from 'os';
-import { join } from 'path';
+
+/**
+ * Packages n8n-core uses internally, resolved from n8n-core's own folder so the harness shares its
+ * instances (a second copy of the container would hold different services).
+ */
+function requireFromN8nCore<T>(packageName: string): T {
+	return require(require.resolve(packageName, { paths: [dirname(require.resolve('n8n-core'))] })) as T;
+}
+
+export const { Container } = requireFromN8nCore<typeof import('@n8n/di')>('@n8n/di');
+
+const { GlobalConfig, InstanceSettingsConfig } = requireFromN8nCore<typeof import('@n8n/config')>('@n8n/config');
+
+const TEST_ENCRYPTION_KEY = 'n8n-harness-test-only-encryption-key';
 
 let configured = false;
 
 export function ensureN8nRuntime(): void {
 	if (configured) return;
 	configured = true;
-	// Read by @n8n/config when the container first builds a config class, so this must run first.
-	if (process.env.N8N_USER_FOLDER === undefined) {
-		const userFolder = mkdtempSync(join(tmpdir(), 'n8n-harness-'));
-		process.env.N8N_USER_FOLDER = userFolder;
-		process.on('exit', () => rmSync(userFolder, { recursive: true, force: true }));
-	}
-	// n8n logs every node error it reports; tests assert on errors instead (N8N_LOG_LEVEL=debug to see them).
-	process.env.N8N_LOG_LEVEL ??= 'silent';
+	// Read once, when InstanceSettings and the Logger are first built, so this must come first.
+	Object.assign(Container.get(InstanceSettingsConfig), {
+		n8nFolder: join(tmpdir(), 'n8n-harness', '.n8n'),
+		encryptionKey: TEST_ENCRYPTION_KEY,
+	});
+	if (process.env.N8N_LOG_LEVEL === undefined) Container.get(GlobalConfig).logging.level = 'silent';
 	// The CLI reads credential keys from its database; the legacy descriptor (the instance key
 	// itself, wrapped) is what an instance without key rotation uses.
-	const cipher = Container.get(Cipher);
 	const instanceKey: KeyInfo = {
 		id: 'legacy',
-		value: cipher.encryptDEKWithInstanceKey(Container.get(InstanceSettings).encryptionKey),
+		value: Container.get(Cipher).encryptDEKWithInstanceKey(Container.get(InstanceSettings).encryptionKey),
 		algorithm: 'aes-256-cbc',
 		format: 'no-prefix',
 	};

@@ -4,7 +4,7 @@
  * hooks that record what ran and save static data after non-manual runs, and the workflow row's
  * static data column.
  */
-import { Container } from '@n8n/di';
+import { Container } from './runtime';
 import { ExecutionLifecycleHooks, ExternalSecretsProxy, WorkflowExecute } from 'n8n-core';
 import {
 	ExpressionError,
