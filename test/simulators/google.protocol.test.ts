@@ -254,7 +254,7 @@ describe('quotas, sync tokens, auth and concurrency', () => {
 
 	test('the token endpoint speaks OAuth: client authentication, grants and the authorization-code flow', async () => {
 		const post = (form: Record<string, string>, headers: Record<string, string> = {}) =>
-			fetch(sim.tokenUrl, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(form) }).then(async (response) => ({ status: response.status, body: await response.json() }));
+			fetch(sim.tokenUrl, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(form) }).then(async (response) => ({ status: response.status, body: (await response.json()) as any }));
 		expect(await post({ grant_type: 'refresh_token', refresh_token: sim.refreshToken, client_id: sim.clientId, client_secret: 'wrong' })).toEqual({ status: 401, body: { error: 'invalid_client', error_description: 'Unauthorized' } });
 		const basic = `Basic ${Buffer.from(`${sim.clientId}:${sim.clientSecret}`).toString('base64')}`;
 		expect(await post({ grant_type: 'refresh_token', refresh_token: sim.refreshToken }, { Authorization: basic })).toMatchObject({ status: 200, body: { token_type: 'Bearer', expires_in: 3599, scope: 'https://www.googleapis.com/auth/contacts' } });
