@@ -19,14 +19,16 @@ export interface RawClient {
 	get(path: string, headers?: Record<string, string>): Promise<RawResponse>;
 }
 
-export async function fetchToken(simulator: DynamicsSimulator, form: Record<string, string> = {}): Promise<RawResponse> {
-	const body = new URLSearchParams({
+/** POSTs a client-credentials request; `form` overrides or (with undefined) removes parameters. */
+export async function fetchToken(simulator: DynamicsSimulator, form: Record<string, string | undefined> = {}): Promise<RawResponse> {
+	const fields: Record<string, string | undefined> = {
 		grant_type: 'client_credentials',
 		client_id: simulator.clientId,
 		client_secret: simulator.clientSecret,
 		scope: `${simulator.url}/.default`,
 		...form,
-	});
+	};
+	const body = new URLSearchParams(Object.entries(fields).filter((entry): entry is [string, string] => entry[1] !== undefined));
 	const response = await fetch(`${simulator.authorityHost}/${simulator.tenantId}/oauth2/v2.0/token`, {
 		method: 'POST',
 		headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
