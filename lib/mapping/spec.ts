@@ -290,7 +290,7 @@ class Compiler {
 			});
 			return field.type === 'multiChoice' ? options : options[0];
 		}
-		const asGiven: FieldDescriptor = { ...field, label: 'the fixed value' };
+		const asGiven: FieldDescriptor = { ...field, label: `fixed value for ${field.label}` };
 		const converted = convertValue(value, asGiven, field, { fromDynamics: false, labelOf: () => undefined });
 		return fitTargetValue(field, converted?.value, this.spec.overLengthText ?? 'error');
 	}

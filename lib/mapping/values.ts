@@ -124,7 +124,7 @@ function convertWithValueMap(value: unknown, from: FieldDescriptor, to: FieldDes
 			mapped.push(context.fromDynamics ? target : Number(target));
 		} else if (!multi) {
 			const known = context.fromDynamics ? `option ${shown(item)} (${optionLabel(from, item, context)})` : `value ${shown(item)}`;
-			throw new ValueError(`${known} of ${describe(from)} has no entry in the value map for ${describe(to)}`, 'Add it to the value map, or correct the value in the source record.');
+			throw new ValueError(`${known} of ${describe(from)} has no entry in the value map for ${describe(to)}`, 'Add it to the value map, or correct the value.');
 		}
 	}
 	if (!multi) return { value: mapped[0] };
@@ -157,18 +157,18 @@ function sameTypeValue(value: unknown, from: FieldDescriptor, to: FieldDescripto
 		case 'decimal':
 		case 'money': {
 			const number = toNumber(value);
-			if (number === undefined) throw wrong('a number', 'Correct the value in the source record (digits, with "." for decimals).');
-			if (to.type === 'integer' && !Number.isInteger(number)) throw wrong('a whole number', 'Round the value in the source record.');
+			if (number === undefined) throw wrong('a number', 'Use a number, with "." for decimals (e.g. 52000.50).');
+			if (to.type === 'integer' && !Number.isInteger(number)) throw wrong('a whole number', 'Use a whole number.');
 			return { value: number };
 		}
 		case 'boolean': {
 			const flag = toBoolean(value);
-			if (flag === undefined) throw wrong('a yes/no value', 'Send true or false.');
+			if (flag === undefined) throw wrong('a yes/no value', 'Use true or false.');
 			return { value: flag };
 		}
 		case 'date': {
 			const date = typeof value === 'string' ? parseDateOnly(value) : undefined;
-			if (!date) throw wrong('a date', 'Write dates as YYYY-MM-DD (e.g. 1975-04-30).');
+			if (!date) throw wrong('a date', 'Write the date as YYYY-MM-DD (e.g. 1975-04-30).');
 			// Dataverse cannot store a date without a year: such a birthday stays out of Dynamics.
 			if (date.year === undefined && to.app === 'dynamics') return undefined;
 			return { value: formatDateOnly(date) };
@@ -178,8 +178,9 @@ function sameTypeValue(value: unknown, from: FieldDescriptor, to: FieldDescripto
 		case 'datetime':
 			return { value };
 		default:
-			if (typeof value === 'object') throw wrong('text', 'Send text, not a list or an object.');
-			return { value: String(value) };
+			if (typeof value === 'object') throw wrong('text', 'Use text, not a list or an object.');
+			// Space around a name, an email or a phone number is never part of it.
+			return { value: String(value).trim() };
 	}
 }
 
@@ -213,12 +214,12 @@ export type OverLengthText = 'error' | 'truncate';
 export function fitTargetValue(field: FieldDescriptor, value: unknown, overLength: OverLengthText): unknown {
 	if (field.type === 'email' && field.app !== 'plain') {
 		const bad = (Array.isArray(value) ? value : [value]).find((item) => typeof item === 'string' && !LOOKS_LIKE_EMAIL.test(item.trim()));
-		if (bad !== undefined) throw new ValueError(`${shown(bad)} is not an email address, so it cannot go into ${describe(field)}`, 'Correct the email address in the source record.');
+		if (bad !== undefined) throw new ValueError(`${shown(bad)} is not an email address, so it cannot go into ${describe(field)}`, 'Correct the email address.');
 	}
 	if (field.app !== 'dynamics' || typeof value !== 'string' || field.maxLength === undefined || value.length <= field.maxLength) return value;
 	if (overLength === 'truncate') return truncateText(value, field.maxLength);
 	throw new ValueError(
 		`${describe(field)} holds at most ${field.maxLength} characters; this value has ${value.length}`,
-		'Shorten the value in the source record, or choose "truncate" for over-long text.',
+		'Shorten the value, or choose "truncate" for over-long text.',
 	);
 }

@@ -41,7 +41,7 @@ function mapped(record: unknown, spec: MappingSpec, current?: Record<string, unk
 
 /** What Dataverse stores for a create or update: the written columns over the current ones, fullname recomputed. */
 function storeInDynamics(values: Record<string, unknown>, current: Record<string, unknown> = {}, id = testGuid(999)): Record<string, unknown> {
-	const stored = { contactid: id, ...current, ...values };
+	const stored: Record<string, unknown> = { contactid: id, ...current, ...values };
 	stored.fullname = joinName(stored.firstname as string, stored.lastname as string);
 	return stored;
 }

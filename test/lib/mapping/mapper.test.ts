@@ -1,0 +1,381 @@
+import { compileMapping, mapContact, LINK_KEYS, type MappingContext, type MappingSpec, type TargetRecord } from '../../../lib/mapping';
+import { DYNAMICS_CONTACT_FIELDS, FORMATTED_VALUE_ANNOTATION } from '../../../lib/dynamics/contact-fields';
+import { describeDynamicsAttribute, type FieldDescriptor } from '../../../lib/model/fields';
+import { readGoogleField, type GooglePerson } from '../../../lib/google/fields';
+import { PLAIN_FIELDS } from '../../../lib/plain/fields';
+import { seedPeople } from '../../simulators/common/seed';
+import { dynamicsContact, googleContacts, testGuid } from './records';
+
+const [jan, mariaJose, siobhan, xiaolong, cher, noEmail, caseUpper] = seedPeople(7);
+
+function record(result: ReturnType<typeof mapContact>): TargetRecord {
+	if (!result.ok) throw new Error(`${result.error.field}: ${result.error.message}`);
+	return result.record;
+}
+
+function values(source: unknown, spec: MappingSpec, context?: MappingContext): Record<string, unknown> {
+	return record(mapContact(source, spec, context)).values;
+}
+
+/** An org's catalogue: the standard columns plus custom ones, as describeDynamicsAttribute reads them from metadata. */
+const customColumns = [
+	{ LogicalName: 'new_source', AttributeType: 'String', MaxLength: 100, IsCustomAttribute: true, DisplayName: { UserLocalizedLabel: { Label: 'Source' } } },
+	{ LogicalName: 'new_googleresourcename', AttributeType: 'String', MaxLength: 100, IsCustomAttribute: true },
+	{ LogicalName: 'new_annualincome', AttributeType: 'Money', IsCustomAttribute: true, DisplayName: { UserLocalizedLabel: { Label: 'Annual income' } } },
+	{ LogicalName: 'new_children', AttributeType: 'Integer', IsCustomAttribute: true },
+	{
+		LogicalName: 'new_interests',
+		AttributeType: 'Virtual',
+		AttributeTypeName: { Value: 'MultiSelectPicklistType' },
+		IsCustomAttribute: true,
+		DisplayName: { UserLocalizedLabel: { Label: 'Interests' } },
+		OptionSet: { Options: [100000000, 100000001, 100000002].map((Value, index) => ({ Value, Label: { UserLocalizedLabel: { Label: ['Golf', 'Wine', 'Sailing'][index] } } })) },
+	},
+].map((attribute) => describeDynamicsAttribute(attribute) as FieldDescriptor);
+const catalogs = { dynamics: [...DYNAMICS_CONTACT_FIELDS, ...customColumns] };
+
+const janInDynamics = () => dynamicsContact(jan, 0);
+const janInGoogle = () => googleContacts([jan])[0];
+
+describe('target-ready records', () => {
+	it('Dynamics → Google: a partial Person with the link in clientData, match keys and the source id', () => {
+		const result = record(mapContact(janInDynamics(), { direction: 'dynamicsToGoogle' }));
+		expect(result).toEqual({
+			target: 'google',
+			sourceApp: 'dynamics',
+			sourceId: testGuid(0),
+			matchKeys: { linkId: undefined, emails: ['jan.vanderberg@example.nl'] },
+			values: {
+				names: [{ givenName: 'Jan', familyName: 'van der Berg' }],
+				emailAddresses: [{ value: 'jan.vanderberg@example.nl', type: 'work' }],
+				phoneNumbers: [{ type: 'work', value: '+31 20 123 4567' }],
+				addresses: [{ type: 'work', streetAddress: 'Keizersgracht 123', city: 'Amsterdam', region: 'Noord-Holland', postalCode: '1015 CJ', country: 'Netherlands' }],
+				organizations: [{ name: 'Berg & Zonen', title: 'Directeur' }],
+				birthdays: [{ date: { year: 1975, month: 4, day: 30 } }],
+				clientData: [{ key: LINK_KEYS.googleDynamicsContactId, value: testGuid(0) }],
+			},
+		});
+	});
+
+	it('Google → Dynamics: attribute names, the link read from clientData', () => {
+		const contact = { ...janInGoogle(), clientData: [{ key: LINK_KEYS.googleDynamicsContactId, value: testGuid(0) }] };
+		const result = record(mapContact(contact, { direction: 'googleToDynamics' }));
+		expect(result.matchKeys).toEqual({ linkId: testGuid(0), emails: ['jan.vanderberg@example.nl'] });
+		expect(result.sourceId).toBe(contact.resourceName);
+		expect(result.values).toEqual({
+			firstname: 'Jan',
+			lastname: 'van der Berg',
+			emailaddress1: 'jan.vanderberg@example.nl',
+			emailaddress2: null,
+			emailaddress3: null,
+			telephone1: '+31 20 123 4567',
+			address1_line1: 'Keizersgracht 123',
+			address1_line2: null,
+			address1_line3: null,
+			address1_city: 'Amsterdam',
+			address1_stateorprovince: 'Noord-Holland',
+			address1_postalcode: '1015 CJ',
+			address1_country: 'Netherlands',
+			jobtitle: 'Directeur',
+			birthdate: '1975-04-30',
+		});
+	});
+
+	it('Dynamics → plain: every plain key, null when empty, and the link', () => {
+		const result = values(dynamicsContact(cher, 4), { direction: 'dynamicsToPlain' });
+		expect(Object.keys(result).sort()).toEqual([...PLAIN_FIELDS.map((field) => field.name), LINK_KEYS.plainDynamicsContactId].sort());
+		expect(result).toMatchObject({ firstName: null, lastName: 'Cher', fullName: 'Cher', email: 'cher@example.com', birthday: null, company: null, dynamicsContactId: testGuid(4) });
+	});
+
+	it('plain → Dynamics: the link and emails as match keys; the source id from the record or the context', () => {
+		const plain = { id: 17, firstName: 'Siobhán', lastName: "O'Brien", email: ' Siobhan.OBrien@Example.IE ', dynamicsContactId: testGuid(2) };
+		const result = record(mapContact(plain, { direction: 'plainToDynamics' }));
+		expect(result.matchKeys).toEqual({ linkId: testGuid(2), emails: ['siobhan.obrien@example.ie'] });
+		expect(result.sourceId).toBe('17');
+		expect(record(mapContact(plain, { direction: 'plainToDynamics' }, { sourceId: 'row-3' })).sourceId).toBe('row-3');
+		expect(result.values).toMatchObject({ firstname: 'Siobhán', lastname: "O'Brien", emailaddress1: 'Siobhan.OBrien@Example.IE' });
+	});
+
+	it('takes a mapping compiled once for many records', () => {
+		const compiled = compileMapping({ direction: 'dynamicsToGoogle' });
+		if (!compiled.ok) throw new Error('spec rejected');
+		const people = seedPeople(30);
+		const mapped = people.map((person, index) => record(mapContact(dynamicsContact(person, index), compiled.mapping)));
+		expect(mapped.map((entry) => entry.sourceId)).toEqual(people.map((_person, index) => testGuid(index)));
+	});
+
+	it('gives every email of the source, trimmed and lower-case, as match keys (whatever the maps say)', () => {
+		const spec: MappingSpec = { direction: 'dynamicsToGoogle', disabledDefaults: ['emails'] };
+		expect(record(mapContact(dynamicsContact(mariaJose, 1), spec)).matchKeys.emails).toEqual(['mj.garcia@example.es', 'mariajose@example.com']);
+		expect(record(mapContact(dynamicsContact(caseUpper, 6), spec)).matchKeys.emails).toEqual(['case.sensitive@example.com']);
+		expect(record(mapContact(dynamicsContact(noEmail, 5), spec)).matchKeys.emails).toEqual([]);
+	});
+});
+
+describe('against the current target record (updates)', () => {
+	it('keeps the target\'s phone format when the digits are the same, and writes a changed number as the source has it', () => {
+		const current = { ...janInGoogle(), phoneNumbers: [{ value: '+31201234567', type: 'work' }, { value: '+31 6 1234 5678', type: 'mobile' }] };
+		const dynamics = { ...janInDynamics(), mobilephone: '0031 6 1234 5678', fax: '+31 (0)20 123 4568' };
+		const person = values(dynamics, { direction: 'dynamicsToGoogle' }, { current }) as GooglePerson;
+		expect(person.phoneNumbers).toEqual([
+			{ value: '+31201234567', type: 'work' },
+			{ value: '+31 6 1234 5678', type: 'mobile' },
+			{ type: 'workFax', value: '+31 (0)20 123 4568' },
+		]);
+		const back = values({ ...current, phoneNumbers: [{ value: '(020) 123-4567', type: 'work' }] }, { direction: 'googleToDynamics' }, { current: { ...janInDynamics(), telephone1: '020 123 4567' } });
+		expect(back.telephone1).toBe('020 123 4567');
+	});
+
+	it('compares emails trimmed and case-blind, keeping the target\'s spelling', () => {
+		const current = { ...dynamicsContact(caseUpper, 6), emailaddress1: 'case.sensitive@example.com' };
+		const contact = { ...googleContacts([caseUpper])[0] };
+		expect(readGoogleField(contact, 'emailAddresses')).toEqual(['Case.Sensitive@Example.com']);
+		expect(values(contact, { direction: 'googleToDynamics' }, { current }).emailaddress1).toBe('case.sensitive@example.com');
+		expect(values(contact, { direction: 'googleToDynamics' }).emailaddress1).toBe('Case.Sensitive@Example.com');
+	});
+
+	it('keeps the Google entries the map does not carry: a home address, emails past the third, other phones, labels', () => {
+		const current: GooglePerson = {
+			...janInGoogle(),
+			emailAddresses: ['a@x.example', 'b@x.example', 'c@x.example', 'd@x.example'].map((value) => ({ value, type: 'other' })),
+			phoneNumbers: [{ value: '+31 20 123 4567', type: 'work' }, { value: '+31 6 0000 0000', type: 'main' }],
+			addresses: [{ type: 'home', city: 'Utrecht' }, { type: 'work', city: 'Amsterdam', streetAddress: 'Keizersgracht 123' }],
+		};
+		const dynamics = { ...janInDynamics(), emailaddress1: 'A@X.example', emailaddress2: 'new@x.example', address1_city: 'Haarlem' };
+		const person = values(dynamics, { direction: 'dynamicsToGoogle' }, { current }) as GooglePerson;
+		expect(readGoogleField(person, 'emailAddresses')).toEqual(['a@x.example', 'new@x.example', 'd@x.example']);
+		expect(person.emailAddresses?.[0].type).toBe('other');
+		expect(readGoogleField(person, 'phoneNumbers:main')).toBe('+31 6 0000 0000');
+		expect(person.addresses).toEqual([{ type: 'home', city: 'Utrecht' }, { type: 'work', city: 'Haarlem', streetAddress: 'Keizersgracht 123', region: 'Noord-Holland', postalCode: '1015 CJ', country: 'Netherlands' }]);
+		expect(person.memberships).toBeUndefined();
+	});
+
+	it('splits a plain full name around the current Dynamics names, changing only the part that changed', () => {
+		const current = dynamicsContact(mariaJose, 1);
+		const spec: MappingSpec = { direction: 'plainToDynamics' };
+		expect(values({ fullName: 'Ana María García Pérez' }, spec, { current })).toMatchObject({ firstname: 'Ana María', lastname: 'García Pérez' });
+		expect(values({ fullName: 'María José Fernández' }, spec, { current })).toMatchObject({ firstname: 'María José', lastname: 'Fernández' });
+		expect(values({ fullName: 'María José García Pérez' }, spec)).toMatchObject({ firstname: 'María José', lastname: 'García Pérez' });
+		expect(values({ fullName: '李小明' }, spec, { current: dynamicsContact(xiaolong, 3) })).toMatchObject({ firstname: '小明', lastname: '李' });
+		// Separate parts win over a full name.
+		expect(values({ firstName: 'Jan', lastName: 'Berg', fullName: 'Someone Else' }, spec)).toMatchObject({ firstname: 'Jan', lastname: 'Berg' });
+	});
+
+	it('splits a Google name that has only a display name around the current Dynamics names', () => {
+		const contact = { ...janInGoogle(), names: [{ displayName: 'Johannes van der Berg', unstructuredName: 'Johannes van der Berg' }] };
+		expect(values(contact, { direction: 'googleToDynamics' }, { current: janInDynamics() })).toMatchObject({ firstname: 'Johannes', lastname: 'van der Berg' });
+	});
+
+	it('writes names as a unit: a Google mononym clears the old Dynamics first name', () => {
+		const contact = { ...janInGoogle(), names: [{ givenName: 'Cher' }] };
+		expect(values(contact, { direction: 'googleToDynamics' }, { current: janInDynamics() })).toMatchObject({ firstname: 'Cher', lastname: null });
+	});
+});
+
+describe('empty values', () => {
+	const currentGoogle = (): GooglePerson => ({ ...janInGoogle(), organizations: [{ name: 'Berg & Zonen', title: 'CTO' }] });
+	const dynamics = () => ({ ...janInDynamics(), jobtitle: null, telephone1: null });
+
+	it('leave the target alone by default', () => {
+		const person = values(dynamics(), { direction: 'dynamicsToGoogle' }, { current: currentGoogle() }) as GooglePerson;
+		expect(readGoogleField(person, 'organizations[0].title')).toBe('CTO');
+		expect(person.phoneNumbers).toBeUndefined();
+		const back = values({ ...janInGoogle(), phoneNumbers: [] }, { direction: 'googleToDynamics' }, { current: janInDynamics() });
+		expect('telephone1' in back).toBe(false);
+	});
+
+	it('clear it when the spec says so', () => {
+		const person = values(dynamics(), { direction: 'dynamicsToGoogle', emptyValues: 'clear' }, { current: currentGoogle() }) as GooglePerson;
+		expect(person.organizations).toEqual([{ name: 'Berg & Zonen' }]);
+		expect(readGoogleField(person, 'phoneNumbers:work')).toBeUndefined();
+		const back = values({ ...janInGoogle(), phoneNumbers: [] }, { direction: 'googleToDynamics', emptyValues: 'clear' }, { current: janInDynamics() });
+		expect(back.telephone1).toBeNull();
+	});
+
+	it('keep a Dynamics birthday when Google knows no year', () => {
+		const contact = { ...janInGoogle(), birthdays: [{ date: { year: 0, month: 4, day: 30 } }] };
+		expect('birthdate' in values(contact, { direction: 'googleToDynamics', emptyValues: 'clear' })).toBe(false);
+		expect(values({ ...contact }, { direction: 'googleToDynamics' }).birthdate).toBeUndefined();
+	});
+});
+
+describe('company', () => {
+	it('goes one way out of Dynamics: the parent account\'s name', () => {
+		expect(readGoogleField(values(janInDynamics(), { direction: 'dynamicsToGoogle' }) as GooglePerson, 'organizations[0].name')).toBe('Berg & Zonen');
+		expect(values(janInDynamics(), { direction: 'dynamicsToPlain' }).company).toBe('Berg & Zonen');
+		expect(Object.keys(values(janInGoogle(), { direction: 'googleToDynamics' })).filter((key) => key.includes('parentcustomer'))).toEqual([]);
+		expect(Object.keys(values({ company: 'Other BV' }, { direction: 'plainToDynamics' }))).not.toContain('parentcustomerid');
+	});
+});
+
+describe('MaxLength of Dynamics columns', () => {
+	const longName = seedPeople(11)[10].firstName.padEnd(51, 'a'); // one over firstname's MaxLength
+	const contact = () => ({ ...janInGoogle(), names: [{ givenName: longName, familyName: 'Lengthlimit' }] });
+
+	it('makes over-long text an item error naming the field, its limit, the length and the fix', () => {
+		const result = mapContact(contact(), { direction: 'googleToDynamics' });
+		expect(result).toEqual({
+			ok: false,
+			error: {
+				field: 'firstname',
+				message: '"First Name" (firstname) holds at most 50 characters; this value has 51',
+				fix: 'Shorten the value, or choose "truncate" for over-long text.',
+			},
+		});
+	});
+
+	it('cuts it to fit when the user chose truncate, never inside a surrogate pair', () => {
+		expect(values(contact(), { direction: 'googleToDynamics', overLengthText: 'truncate' }).firstname).toBe(longName.slice(0, 50));
+		const emoji = { ...janInGoogle(), names: [{ givenName: `${'a'.repeat(49)}🎉`, familyName: 'X' }] };
+		expect(values(emoji, { direction: 'googleToDynamics', overLengthText: 'truncate' }).firstname).toBe('a'.repeat(49));
+	});
+
+	it('lets text at the limit through (the seed\'s long first name, 100-character job title)', () => {
+		const long = seedPeople(11)[10];
+		const mapped = values(googleContacts([long])[0], { direction: 'googleToDynamics' });
+		expect(mapped.firstname).toBe(long.firstName);
+		expect(mapped.jobtitle).toBe(long.jobTitle);
+	});
+
+	it('uses the MaxLength of the org\'s metadata', () => {
+		const shortJobTitle = DYNAMICS_CONTACT_FIELDS.map((field) => (field.name === 'jobtitle' ? { ...field, maxLength: 5 } : field));
+		const result = mapContact(janInGoogle(), { direction: 'googleToDynamics', catalogs: { dynamics: shortJobTitle } });
+		expect(!result.ok && result.error.field).toBe('jobtitle');
+	});
+});
+
+describe('values that do not fit', () => {
+	it('an invalid email bound for Dynamics is an item error', () => {
+		const contact = { ...janInGoogle(), emailAddresses: [{ value: 'jan at example.nl', type: 'work' }] };
+		const result = mapContact(contact, { direction: 'googleToDynamics' });
+		expect(result).toMatchObject({ ok: false, error: { field: 'emailaddress1', message: '"jan at example.nl" is not an email address, so it cannot go into "Email" (emailaddress1)' } });
+	});
+
+	it('untyped plain values are checked against the Dynamics column type', () => {
+		const spec: MappingSpec = { direction: 'plainToDynamics', catalogs, customMappings: [{ dynamicsField: 'new_annualincome', otherField: 'income' }, { dynamicsField: 'new_children', otherField: 'children' }] };
+		expect(values({ lastName: 'Berg', income: '52000.50', children: 2 }, spec)).toMatchObject({ new_annualincome: 52000.5, new_children: 2 });
+		expect(mapContact({ lastName: 'Berg', income: 'a lot' }, spec)).toMatchObject({ ok: false, error: { field: 'new_annualincome', message: '"income" (income) holds "a lot", which is not a number' } });
+		expect(mapContact({ lastName: 'Berg', children: 2.5 }, spec)).toMatchObject({ ok: false, error: { field: 'new_children', fix: 'Use a whole number.' } });
+		expect(mapContact({ lastName: 'Berg', birthday: '30/04/1975' }, { direction: 'plainToDynamics' })).toMatchObject({ ok: false, error: { field: 'birthdate', fix: 'Write the date as YYYY-MM-DD (e.g. 1975-04-30).' } });
+	});
+
+	it('a record that is not a contact, or has no id, fails naming what is missing', () => {
+		expect(mapContact('Jan', { direction: 'dynamicsToGoogle' })).toMatchObject({ ok: false, error: { field: 'record', message: 'The item is not a contact record (got string)' } });
+		expect(mapContact([janInDynamics()], { direction: 'dynamicsToGoogle' })).toMatchObject({ ok: false, error: { field: 'record' } });
+		expect(mapContact({ firstname: 'Jan' }, { direction: 'dynamicsToGoogle' })).toMatchObject({ ok: false, error: { field: 'contactid', message: 'The dynamics contact has no contactid' } });
+		expect(mapContact({ names: [] }, { direction: 'googleToDynamics' })).toMatchObject({ ok: false, error: { field: 'resourceName' } });
+	});
+
+	it('an invalid spec fails with its first problem', () => {
+		expect(mapContact(janInDynamics(), { direction: 'dynamicsToGoogle', disabledDefaults: ['nicknames'] })).toMatchObject({ ok: false, error: { field: 'disabledDefaults[0]' } });
+	});
+});
+
+describe('custom mappings', () => {
+	it('carry a choice by label one way, without a value map', () => {
+		const spec: MappingSpec = { direction: 'dynamicsToGoogle', customMappings: [{ dynamicsField: 'preferredcontactmethodcode', otherField: 'userDefined:Contact by' }] };
+		const person = values({ ...janInDynamics(), preferredcontactmethodcode: 3 }, spec) as GooglePerson;
+		expect(readGoogleField(person, 'userDefined:Contact by')).toBe('Phone');
+	});
+
+	it('carry a choice both ways through a value map, matching text case-blind', () => {
+		const mapping = { dynamicsField: 'preferredcontactmethodcode', otherField: 'userDefined:Contact by', valueMap: { '2': 'Email', '3': 'Phone' } };
+		const person = values({ ...janInDynamics(), preferredcontactmethodcode: 2 }, { direction: 'dynamicsToGoogle', customMappings: [mapping] }) as GooglePerson;
+		expect(person.userDefined).toEqual([{ key: 'Contact by', value: 'Email' }]);
+		const contact = { ...janInGoogle(), userDefined: [{ key: 'Contact by', value: ' phone ' }] };
+		expect(values(contact, { direction: 'googleToDynamics', customMappings: [mapping] }).preferredcontactmethodcode).toBe(3);
+	});
+
+	it('fail on a value the map does not know, naming the field and the fix', () => {
+		const mapping = { dynamicsField: 'preferredcontactmethodcode', otherField: 'userDefined:Contact by', valueMap: { '2': 'Email', '3': 'Phone' } };
+		expect(mapContact({ ...janInGoogle(), userDefined: [{ key: 'Contact by', value: 'Carrier pigeon' }] }, { direction: 'googleToDynamics', customMappings: [mapping] })).toEqual({
+			ok: false,
+			error: {
+				field: 'preferredcontactmethodcode',
+				message: 'value "Carrier pigeon" of "Custom field "Contact by"" (userDefined:Contact by) has no entry in the value map for "Preferred Method of Contact" (preferredcontactmethodcode)',
+				fix: 'Add it to the value map, or correct the value.',
+			},
+		});
+		expect(mapContact({ ...janInDynamics(), preferredcontactmethodcode: 4 }, { direction: 'dynamicsToGoogle', customMappings: [mapping] })).toMatchObject({
+			ok: false,
+			error: { field: 'userDefined:Contact by', message: expect.stringContaining('option 4 (Fax) of "Preferred Method of Contact"') },
+		});
+	});
+
+	it('carry a multi-select choice to Google labels and back, keeping the entries the map does not speak about', () => {
+		const mapping = { dynamicsField: 'new_interests', otherField: 'memberships', valueMap: { '100000000': 'contactGroups/golf', '100000001': 'contactGroups/wine' } };
+		const current = { ...janInGoogle(), memberships: ['contactGroups/myContacts', 'contactGroups/golf', 'contactGroups/vip'].map((name) => ({ contactGroupMembership: { contactGroupResourceName: name } })) };
+		const person = values({ ...janInDynamics(), new_interests: '100000001' }, { direction: 'dynamicsToGoogle', catalogs, customMappings: [mapping] }, { current }) as GooglePerson;
+		expect(readGoogleField(person, 'memberships')).toEqual(['contactGroups/myContacts', 'contactGroups/vip', 'contactGroups/wine']);
+		const back = values(current, { direction: 'googleToDynamics', catalogs, customMappings: [mapping] }, { current: { ...janInDynamics(), new_interests: '100000002' } });
+		expect(back.new_interests).toBe('100000002,100000000');
+	});
+
+	it('show a multi-select choice and a yes/no as text', () => {
+		const spec: MappingSpec = {
+			direction: 'dynamicsToGoogle',
+			catalogs,
+			customMappings: [
+				{ dynamicsField: 'new_interests', otherField: 'userDefined:Interests' },
+				{ dynamicsField: 'donotemail', otherField: 'userDefined:Email' },
+				{ dynamicsField: 'new_annualincome', otherField: 'userDefined:Income' },
+			],
+		};
+		const person = values({ ...janInDynamics(), new_interests: '100000000,100000002', donotemail: true, [`donotemail${FORMATTED_VALUE_ANNOTATION}`]: 'Do Not Allow', new_annualincome: 52000.5 }, spec) as GooglePerson;
+		expect(person.userDefined).toEqual([
+			{ key: 'Interests', value: 'Golf, Sailing' },
+			{ key: 'Email', value: 'Do Not Allow' },
+			{ key: 'Income', value: '52000.5' },
+		]);
+	});
+
+	it('map a plain key to a custom column with the column\'s type', () => {
+		const spec: MappingSpec = { direction: 'dynamicsToPlain', catalogs, customMappings: [{ dynamicsField: 'new_children', otherField: 'children' }, { dynamicsField: 'preferredcontactmethodcode', otherField: 'contactBy' }] };
+		expect(values({ ...janInDynamics(), new_children: 3, preferredcontactmethodcode: 5 }, spec)).toMatchObject({ children: 3, contactBy: 'Mail' });
+	});
+});
+
+describe('THEN actions: fixed values and labels', () => {
+	it('set fixed Dynamics values, choices by label', () => {
+		const spec: MappingSpec = {
+			direction: 'googleToDynamics',
+			catalogs,
+			fixedValues: [
+				{ field: 'new_source', value: 'Google Contacts' },
+				{ field: 'preferredcontactmethodcode', value: 'email' },
+				{ field: 'donotbulkemail', value: true },
+			],
+		};
+		expect(values(janInGoogle(), spec)).toMatchObject({ new_source: 'Google Contacts', preferredcontactmethodcode: 2, donotbulkemail: true });
+	});
+
+	it('add the contact to Google labels: a new contact stays in My Contacts, an existing one keeps its labels', () => {
+		const spec: MappingSpec = { direction: 'dynamicsToGoogle', addToLabels: ['contactGroups/d365'], fixedValues: [{ field: 'userDefined:Source', value: 'Dynamics 365' }] };
+		const created = values(janInDynamics(), spec) as GooglePerson;
+		expect(readGoogleField(created, 'memberships')).toEqual(['contactGroups/myContacts', 'contactGroups/d365']);
+		expect(readGoogleField(created, 'userDefined:Source')).toBe('Dynamics 365');
+		const current = { ...janInGoogle(), memberships: ['contactGroups/starred'].map((name) => ({ contactGroupMembership: { contactGroupResourceName: name } })) };
+		expect(readGoogleField(values(janInDynamics(), spec, { current }) as GooglePerson, 'memberships')).toEqual(['contactGroups/starred', 'contactGroups/d365']);
+	});
+});
+
+describe('the link column', () => {
+	it('keeps the Google resource name in a Dynamics column, and reads it as the link the other way', () => {
+		const contact = janInGoogle();
+		const spec = { catalogs, linkField: 'new_googleresourcename' };
+		expect(values(contact, { direction: 'googleToDynamics', ...spec }).new_googleresourcename).toBe(contact.resourceName);
+		const dynamics = { ...janInDynamics(), new_googleresourcename: contact.resourceName };
+		expect(record(mapContact(dynamics, { direction: 'dynamicsToGoogle', ...spec })).matchKeys.linkId).toBe(contact.resourceName);
+		expect(record(mapContact(janInDynamics(), { direction: 'dynamicsToGoogle' }, { current: contact as Record<string, unknown> })).matchKeys.linkId).toBe(contact.resourceName);
+	});
+});
+
+it('keeps the order and content of a Dynamics-side hard case with every field (Zoë)', () => {
+	const zoe = seedPeople(9)[8];
+	const person = values(dynamicsContact(zoe, 8), { direction: 'dynamicsToGoogle' }) as GooglePerson;
+	expect(person.names).toEqual([{ givenName: 'Zoë', middleName: 'Ann', familyName: 'Müller-Lüdenscheidt' }]);
+	expect(readGoogleField(person, 'phoneNumbers:workFax')).toBe('+49 (0)30 1234568');
+	expect(readGoogleField(person, 'organizations[0].department')).toBe('Einkauf');
+	expect(readGoogleField(person, 'birthdays[0].date')).toBe('2000-02-29');
+	expect(siobhan.lastName).toBe("O'Brien");
+});
