@@ -86,6 +86,24 @@ describe('credentials through the harness credentials helper and n8n-core reques
 			expect(api.counters.snapshot()).toEqual({ me: 3, 'oauth.token': 1 });
 		});
 
+		it('with the client-credentials grant, fetches the first token itself and stores it', async () => {
+			await n8n.credentials.save('fixtureOAuth2Api', {
+				...OAUTH_CLIENT,
+				grantType: 'clientCredentials',
+				accessTokenUrl: `${api.url}/oauth/token`,
+				baseUrl: api.url,
+			});
+
+			await n8n.executeNode(ACCOUNT_INFO);
+			await n8n.executeNode(ACCOUNT_INFO);
+
+			expect((await n8n.credentials.read('fixtureOAuth2Api')).oauthTokenData).toMatchObject({
+				access_token: expect.stringMatching(/^access-\d+$/),
+				token_type: 'Bearer',
+			});
+			expect(api.counters.snapshot()).toEqual({ me: 2, 'oauth.token': 1 });
+		});
+
 		it('fails with a reconnect message when the refresh token was revoked', async () => {
 			await n8n.credentials.save('fixtureOAuth2Api', {
 				...OAUTH_CLIENT,

@@ -14,7 +14,7 @@ describe('node and credential types loaded by n8n-core directory loaders', () =>
 			'n8n-nodes-example.recordsTrigger',
 		]);
 		const trigger = registry.nodeTypes.getByNameAndVersion('n8n-nodes-example.recordsTrigger', 1);
-		expect(trigger.description.properties.map((property) => property.name)).toEqual(['pollTimes', 'pageSize']);
+		expect(trigger.description.properties.map((property) => property.name)).toEqual(['pollTimes', 'pageSize', 'nestedCursor']);
 		expect(registry.credentialTypes.getSupportedNodes('fixtureSessionApi')).toEqual(['n8n-nodes-example.recordsTrigger']);
 	});
 

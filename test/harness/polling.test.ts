@@ -8,7 +8,7 @@ const seqs = (items: INodeExecutionData[][] | null | undefined) => items?.[0].ma
 const values = (items: INodeExecutionData[]) => items.map((item) => item.json.value);
 
 /** Records Trigger → Split By Threshold (value ≥ 10 on the first output). */
-function triggerAndSplitWorkflow(pollTimes?: INodeParameters): WorkflowJson {
+function triggerAndSplitWorkflow(triggerParameters: INodeParameters = {}): WorkflowJson {
 	return {
 		name: 'Records',
 		nodes: [
@@ -18,7 +18,7 @@ function triggerAndSplitWorkflow(pollTimes?: INodeParameters): WorkflowJson {
 				type: TRIGGER,
 				typeVersion: 1,
 				position: [0, 0],
-				parameters: pollTimes ? { pollTimes } : {},
+				parameters: triggerParameters,
 				credentials: { fixtureSessionApi: { id: 'from-another-instance', name: 'Records account' } },
 			},
 			{
@@ -122,6 +122,26 @@ describe('polling through n8n-core (PollTriggerExecutor, PollContext)', () => {
 		expect(workflow.staticData['node:Split By Threshold']).toEqual({ itemsSeen: 1 });
 	});
 
+	it('does not store a nested cursor changed in place, so after a restart the poll emits again', async () => {
+		api.add('first', 1);
+		api.add('second', 2);
+		const { workflow } = await n8n.activateWorkflow(triggerAndSplitWorkflow({ nestedCursor: true }));
+		api.add('third', 3);
+
+		const next = await workflow.poll();
+		const afterRestart = await n8n.pollNode(TRIGGER, {
+			parameters: { nestedCursor: true },
+			staticData: workflow.storedNodeStaticData(),
+		});
+
+		expect(seqs(next.items)).toEqual([3]);
+		expect(workflow.inMemoryNodeStaticData()).toEqual({ cursor: { lastSeq: 3 } });
+		// n8n only sees changes made through its observable wrapper: the object assigned on the first
+		// poll is a plain one, so updating it in place never marks the static data as changed.
+		expect(workflow.storedNodeStaticData()).toEqual({ cursor: { lastSeq: 2 } });
+		expect(seqs(afterRestart.items)).toEqual([3]);
+	});
+
 	it('a failed poll stores nothing, and the next poll replays its window', async () => {
 		api.add('first', 1);
 		const { workflow } = await n8n.activateWorkflow(triggerAndSplitWorkflow());
@@ -147,7 +167,7 @@ describe('polling through n8n-core (PollTriggerExecutor, PollContext)', () => {
 	it('activation refuses poll times under a minute, as n8n does', async () => {
 		const everyTenSeconds = { item: [{ mode: 'custom', cronExpression: '*/10 * * * * *' }] };
 
-		await expect(n8n.activateWorkflow(triggerAndSplitWorkflow(everyTenSeconds))).rejects.toThrow(
+		await expect(n8n.activateWorkflow(triggerAndSplitWorkflow({ pollTimes: everyTenSeconds }))).rejects.toThrow(
 			'The polling interval is too short. It has to be at least a minute.',
 		);
 		expect(api.counters.total()).toBe(0);
