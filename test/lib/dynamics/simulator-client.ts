@@ -1,0 +1,44 @@
+/**
+ * Settings and clients aimed at a running Dynamics simulator, the way a user would fill in the
+ * credential for it ("Use Custom Endpoint" with the simulator as org and authority host).
+ */
+import { DynamicsCredentialValues, DynamicsSettings, parseDynamicsSettings } from '../../../lib/dynamics/settings';
+import { dynamicsTokenProvider } from '../../../lib/dynamics/auth';
+import { DynamicsClient, DynamicsClientOptions } from '../../../lib/dynamics/client';
+import { authenticatedTransport } from '../../../lib/http/bearer';
+import { HttpTransport, nodeHttpTransport } from '../../../lib/http/transport';
+import type { DynamicsSimulator } from '../../simulators/dynamics';
+
+export function simulatorCredential(sim: DynamicsSimulator, overrides: DynamicsCredentialValues = {}): DynamicsCredentialValues {
+	return {
+		rootServiceAddress: sim.url,
+		apiVersion: '9.2',
+		tenantId: sim.tenantId,
+		clientId: sim.clientId,
+		authentication: 'clientSecret',
+		clientSecret: sim.clientSecret,
+		useCustomEndpoint: true,
+		customAuthorityHost: sim.authorityHost,
+		...overrides,
+	};
+}
+
+export function simulatorSettings(sim: DynamicsSimulator, overrides: DynamicsCredentialValues = {}): DynamicsSettings {
+	return parseDynamicsSettings(simulatorCredential(sim, overrides));
+}
+
+export function simulatorTransport(sim: DynamicsSimulator): HttpTransport {
+	return nodeHttpTransport({ ca: sim.caCertPem });
+}
+
+/** A client that gets its tokens from the simulator's Entra endpoints with MSAL. Retries wait 1-10 ms, not seconds. */
+export function simulatorClient(sim: DynamicsSimulator, options: Partial<DynamicsClientOptions> = {}, overrides: DynamicsCredentialValues = {}): DynamicsClient {
+	const settings = simulatorSettings(sim, overrides);
+	const transport = simulatorTransport(sim);
+	return new DynamicsClient({
+		transport: authenticatedTransport(transport, dynamicsTokenProvider(settings, transport)),
+		apiBaseUrl: settings.apiBaseUrl,
+		retry: { baseDelayMs: 2, maxDelayMs: 10, sleep: async () => undefined },
+		...options,
+	});
+}
