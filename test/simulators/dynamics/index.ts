@@ -33,6 +33,8 @@ export interface DynamicsSimulatorOptions {
 	changeTrackingTokenLifetimeSeconds?: number;
 	/** Added to every request. */
 	latencyMs?: number;
+	/** The HTTPS port (default: a free one); the plain-http twin always takes a free one. */
+	port?: number;
 	/**
 	 * Extra DNS names for the HTTPS certificate and the accepted org URLs, for tests that route real host
 	 * names to the simulator (see routeHostsToSimulator). Default: login.microsoftonline.com and simorg.crm.dynamics.com.
@@ -131,7 +133,7 @@ export async function startDynamicsSimulator(options: DynamicsSimulatorOptions =
 	};
 	const servers: RunningServer[] = [];
 	try {
-		servers.push(await serve({ ...shell, tls: { key: serverCertificate.keyPem, cert: serverCertificate.certPem } }));
+		servers.push(await serve({ ...shell, port: options.port, tls: { key: serverCertificate.keyPem, cert: serverCertificate.certPem } }));
 		servers.push(await serve(shell));
 	} catch (error) {
 		await Promise.all(servers.map((server) => server.close()));
