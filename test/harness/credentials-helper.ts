@@ -127,7 +127,7 @@ export class HarnessCredentialsHelper extends ICredentialsHelper {
 		}
 		if (typeof authenticate === 'object') {
 			if (!workflow || !node) {
-				throw new UserError('Workflow and node are required for declarative credential authentication');
+				throw new UnexpectedError('Workflow and node are required for declarative credential authentication');
 			}
 			requestOptions.headers ??= {};
 			if (authenticate.type === 'generic') {

@@ -112,7 +112,7 @@ export interface RunWorkflowOptions {
 export interface ActivateWorkflowOptions extends PollingOptions {
 	credentials?: CredentialValues;
 	staticData?: IDataObject;
-	/** 'activate' (default): switched on in the editor; 'init': n8n starting up with it active. */
+	/** 'activate' (default): switched on in the editor; 'init': n8n starting up with it active (it polls at once too). */
 	activation?: WorkflowActivateMode;
 }
 
@@ -142,7 +142,10 @@ export class N8nHarness {
 		return new N8nHarness(registry, await createCredentialsHelper(registry.credentialTypes, options.credentials));
 	}
 
-	/** Runs one poll of a polling node, as a scheduled poll of its active workflow or as "Fetch test event". */
+	/**
+	 * Runs one poll of a polling node: a scheduled poll of its active workflow rebuilt from the
+	 * stored static data ('trigger'), or the editor's "Fetch test event" ('manual').
+	 */
 	async pollNode(spec: NodeSpec, options: PollNodeOptions = {}): Promise<PollNodeResult> {
 		await this.saveCredentials(options.credentials);
 		const node = this.buildNode(spec, options.parameters);
@@ -160,7 +163,7 @@ export class N8nHarness {
 				inMemoryStaticData: (run.inMemoryStaticData[staticDataKey] as IDataObject) ?? {},
 			};
 		}
-		const active = ActivePollingWorkflow.resume(this.pollingContext(), workflowJson, this.nextWorkflowId(), stored, options);
+		const active = ActivePollingWorkflow.fromStoredWorkflow(this.pollingContext(), workflowJson, this.nextWorkflowId(), stored, options);
 		const { items } = await active.poll();
 		return { items, staticData: active.storedNodeStaticData(), inMemoryStaticData: active.inMemoryNodeStaticData() };
 	}
@@ -220,8 +223,8 @@ export class N8nHarness {
 	/** Calls a node's `methods.loadOptions[methodName]` as the editor does when it opens an options list. */
 	async loadOptions(spec: NodeSpec, methodName: string, options: LoadOptionsOptions = {}): Promise<INodePropertyOptions[]> {
 		await this.saveCredentials(options.credentials);
-		const node = this.buildNode(typeof spec === 'string' ? { type: spec } : spec, options.parameters);
-		Object.assign(node, { name: 'Temp-Node', id: 'uuid-1234' });
+		// The names the CLI gives the temporary node it loads options for.
+		const node = { ...this.buildNode(spec, options.parameters), name: 'Temp-Node', id: 'uuid-1234' };
 		const nodeType = this.registry.nodeTypes.getByNameAndVersion(node.type, node.typeVersion);
 		const method = nodeType.methods?.loadOptions?.[methodName];
 		if (!method) {

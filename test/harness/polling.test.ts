@@ -129,9 +129,9 @@ describe('polling through n8n-core (PollTriggerExecutor, PollContext)', () => {
 		api.add('third', 3);
 
 		const next = await workflow.poll();
-		const afterRestart = await n8n.pollNode(TRIGGER, {
-			parameters: { nestedCursor: true },
-			staticData: workflow.storedNodeStaticData(),
+		const restarted = await n8n.activateWorkflow(triggerAndSplitWorkflow({ nestedCursor: true }), {
+			activation: 'init',
+			staticData: workflow.staticData,
 		});
 
 		expect(seqs(next.items)).toEqual([3]);
@@ -139,7 +139,7 @@ describe('polling through n8n-core (PollTriggerExecutor, PollContext)', () => {
 		// n8n only sees changes made through its observable wrapper: the object assigned on the first
 		// poll is a plain one, so updating it in place never marks the static data as changed.
 		expect(workflow.storedNodeStaticData()).toEqual({ cursor: { lastSeq: 2 } });
-		expect(seqs(afterRestart.items)).toEqual([3]);
+		expect(seqs(restarted.activationPolls['Records Trigger'].items)).toEqual([3]);
 	});
 
 	it('a failed poll stores nothing, and the next poll replays its window', async () => {

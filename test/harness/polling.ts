@@ -94,7 +94,6 @@ interface TickRecord {
 interface Poller {
 	node: INode;
 	executePoll: (testingTrigger?: boolean) => Promise<void>;
-	tick: TickRecord;
 }
 
 /**
@@ -108,6 +107,9 @@ export class ActivePollingWorkflow {
 	private readonly durableCursors: DurableCursors;
 
 	private readonly pollers = new Map<string, Poller>();
+
+	/** What the current poll of each node emitted or failed with, by node name. */
+	private readonly ticks = new Map<string, TickRecord>();
 
 	private constructor(
 		private readonly context: PollingContext,
@@ -133,10 +135,8 @@ export class ActivePollingWorkflow {
 		for (const node of Object.values(this.workflow.nodes)) {
 			const nodeType = context.nodeTypes.getByNameAndVersion(node.type, node.typeVersion);
 			if (node.disabled || !nodeType.poll) continue;
-			const poller = { node, tick: { items: null } } as Poller;
-			const pollFunctions = this.createPollContext(poller, additionalData, activation);
-			poller.executePoll = executor.create(this.workflow, node, pollFunctions, () => true);
-			this.pollers.set(node.name, poller);
+			const pollFunctions = this.createPollContext(node, additionalData, activation);
+			this.pollers.set(node.name, { node, executePoll: executor.create(this.workflow, node, pollFunctions, () => true) });
 		}
 		if (this.pollers.size === 0) throw new UserError('The workflow has no enabled polling trigger.');
 	}
@@ -158,15 +158,18 @@ export class ActivePollingWorkflow {
 		return { workflow: active, activationPolls };
 	}
 
-	/** A workflow already active in an n8n process that just started: no activation poll. */
-	static resume(
+	/**
+	 * An active workflow rebuilt from its stored row for a scheduled poll, as n8n's durable scheduler
+	 * rebuilds it for every poll (activation mode 'update'); no activation poll.
+	 */
+	static fromStoredWorkflow(
 		context: PollingContext,
 		workflowJson: WorkflowJson,
 		workflowId: string,
 		storedStaticData: StoredStaticData,
 		options: PollingOptions = {},
 	): ActivePollingWorkflow {
-		return new ActivePollingWorkflow(context, workflowJson, workflowId, storedStaticData, options, 'init');
+		return new ActivePollingWorkflow(context, workflowJson, workflowId, storedStaticData, options, 'update');
 	}
 
 	/** One scheduled poll of a poll node (the only one, when the name is left out). Rejects with the poll's error. */
@@ -211,9 +214,10 @@ export class ActivePollingWorkflow {
 
 	private async runPoll(nodeName: string, testingTrigger: boolean): Promise<PollTick> {
 		const poller = this.pollerFor(nodeName);
-		poller.tick = { items: null };
+		const tick: TickRecord = { items: null };
+		this.ticks.set(poller.node.name, tick);
 		await poller.executePoll(testingTrigger);
-		const { items, execution, error } = poller.tick;
+		const { items, execution, error } = tick;
 		if (error) throw error;
 		return { items, execution: execution && (await execution) };
 	}
@@ -229,12 +233,16 @@ export class ActivePollingWorkflow {
 
 	/** Mirrors TriggerExecutionContextFactory.getExecutePollFunctions (n8n 2.40). */
 	private createPollContext(
-		poller: Poller,
+		node: INode,
 		additionalData: ReturnType<typeof createAdditionalData>,
 		activation: WorkflowActivateMode,
 	): IPollFunctions {
-		const { node } = poller;
 		const { workflow, durableCursors } = this;
+		const currentTick = () => {
+			const tick = this.ticks.get(node.name);
+			if (!tick) throw new UnexpectedError(`"${node.name}" reported a poll result outside of a poll.`);
+			return tick;
+		};
 		const stagedCursorStore = new AsyncLocalStorage<StagedCursor>();
 		const runPoll = async <T>(poll: () => Promise<T>): Promise<T> => {
 			const resolved = durableCursors.resolve(node.id, workflow.getStaticData('node', node));
@@ -256,8 +264,9 @@ export class ActivePollingWorkflow {
 			this.storedStaticData.saveIfChanged(workflow);
 			// The durable path commits the cursor together with the execution it starts.
 			if (cursor !== null) durableCursors.advance(node.id, cursor);
-			poller.tick.items = data;
-			poller.tick.execution = runExecution({
+			const tick = currentTick();
+			tick.items = data;
+			tick.execution = runExecution({
 				workflowJson: this.workflowJson,
 				workflowId: this.workflowId,
 				nodeTypes: this.context.nodeTypes,
@@ -268,7 +277,7 @@ export class ActivePollingWorkflow {
 			});
 		};
 		const emitError = (error: Error) => {
-			poller.tick.error = error;
+			currentTick().error = error;
 		};
 		const commitCursor = async () => {
 			const cursor = takeStagedCursor();
