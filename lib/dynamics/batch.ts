@@ -32,7 +32,7 @@ export interface BatchResult {
 	/** From OData-EntityId (creates, upserts). */
 	id?: string;
 	etag?: string;
-	/** The part's JSON body, when it had one. */
+	/** The part's JSON body, when it succeeded with one (e.g. return=representation). */
 	body?: unknown;
 	error?: { code?: string; message: string };
 }
@@ -149,8 +149,9 @@ function resultOf(index: number, part: BatchPart | undefined): BatchResult {
 	if (id) result.id = id;
 	const etag = part.headers.etag ?? (body as { '@odata.etag'?: string } | undefined)?.['@odata.etag'];
 	if (etag) result.etag = etag;
-	if (body !== undefined) result.body = body;
-	if (!result.ok) {
+	if (result.ok) {
+		if (body !== undefined) result.body = body;
+	} else {
 		const { code, message } = parseErrorBody(part.body);
 		result.error = { code, message: message ?? (part.body || `HTTP ${part.status}`) };
 	}

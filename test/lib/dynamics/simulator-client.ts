@@ -6,7 +6,7 @@ import { DynamicsCredentialValues, DynamicsSettings, parseDynamicsSettings } fro
 import { dynamicsTokenProvider } from '../../../lib/dynamics/auth';
 import { DynamicsClient, DynamicsClientOptions } from '../../../lib/dynamics/client';
 import { authenticatedTransport } from '../../../lib/http/bearer';
-import { HttpTransport, nodeHttpTransport } from '../../../lib/http/transport';
+import { HttpRequest, HttpTransport, nodeHttpTransport } from '../../../lib/http/transport';
 import type { DynamicsSimulator } from '../../simulators/dynamics';
 
 export function simulatorCredential(sim: DynamicsSimulator, overrides: DynamicsCredentialValues = {}): DynamicsCredentialValues {
@@ -31,14 +31,27 @@ export function simulatorTransport(sim: DynamicsSimulator): HttpTransport {
 	return nodeHttpTransport({ ca: sim.caCertPem });
 }
 
-/** A client that gets its tokens from the simulator's Entra endpoints with MSAL. Retries wait 1-10 ms, not seconds. */
-export function simulatorClient(sim: DynamicsSimulator, options: Partial<DynamicsClientOptions> = {}, overrides: DynamicsCredentialValues = {}): DynamicsClient {
-	const settings = simulatorSettings(sim, overrides);
-	const transport = simulatorTransport(sim);
+export interface SimulatorClientOptions {
+	client?: Partial<DynamicsClientOptions>;
+	credential?: DynamicsCredentialValues;
+	/** Sees every request on the wire (token requests included, Authorization header set). */
+	observe?: (request: HttpRequest) => void;
+}
+
+/** A client that gets its tokens from the simulator's Entra endpoints with MSAL. Retries do not wait unless told to. */
+export function simulatorClient(sim: DynamicsSimulator, options: SimulatorClientOptions = {}): DynamicsClient {
+	const settings = simulatorSettings(sim, options.credential);
+	const wire = simulatorTransport(sim);
+	const transport: HttpTransport = options.observe
+		? (request) => {
+				options.observe!(request);
+				return wire(request);
+			}
+		: wire;
 	return new DynamicsClient({
 		transport: authenticatedTransport(transport, dynamicsTokenProvider(settings, transport)),
 		apiBaseUrl: settings.apiBaseUrl,
 		retry: { baseDelayMs: 2, maxDelayMs: 10, sleep: async () => undefined },
-		...options,
+		...options.client,
 	});
 }
