@@ -21,6 +21,11 @@ export interface CounterpartOptions {
 export interface CounterpartKeys {
 	/** A Google resource name (from a Dynamics contact) or a Dynamics contactid (from a Google contact). */
 	link?: string;
+	/**
+	 * The record's own id as the other side stores it: a Google contact's resource name, which a Dynamics
+	 * contact holds in the link column (the mapping writes it there when it creates the Dynamics contact).
+	 */
+	backLink?: string;
 	emails: string[];
 }
 
@@ -53,13 +58,21 @@ export function counterpartKeys(record: ContactRecord, options: CounterpartOptio
 	const emails = readGoogleField(person, 'emailAddresses') as string[];
 	return {
 		link: normaliseLink(readGoogleField(person, `clientData:${options.googleLinkKey ?? LINK_KEYS.googleDynamicsContactId}`)),
+		backLink: options.dynamicsLinkColumn ? normaliseLink(person.resourceName) : undefined,
 		emails: distinct(emails.map(normaliseEmail)),
 	};
 }
 
-/** The distinct links of a batch: look these up first (Google batchGet, a Dataverse `contactid` filter). */
+function linksOf(keys: CounterpartKeys): Array<string | undefined> {
+	return [keys.link, keys.backLink];
+}
+
+/**
+ * The distinct links of a batch: look these up first (Google batchGet; Dataverse `contactid` filters, and
+ * link column filters for the back links, which are Google resource names).
+ */
 export function linksToLookUp(records: ContactRecord[], options: CounterpartOptions): string[] {
-	return distinct(records.map((record) => counterpartKeys(record, options).link));
+	return distinct(records.flatMap((record) => linksOf(counterpartKeys(record, options))));
 }
 
 /**
@@ -71,7 +84,7 @@ export function emailsToLookUp(records: ContactRecord[], options: CounterpartOpt
 	return distinct(
 		records.flatMap((record) => {
 			const keys = counterpartKeys(record, options);
-			return keys.link !== undefined && resolved.has(keys.link) ? [] : keys.emails;
+			return linksOf(keys).some((link) => link !== undefined && resolved.has(link)) ? [] : keys.emails;
 		}),
 	);
 }
@@ -96,10 +109,11 @@ export function buildCounterpartIndex(
 
 export type CounterpartMatch = { by: 'link'; link: string } | { by: 'email'; email: string };
 
-/** The record's counterpart by its link, else by any of its emails; undefined when it has none. */
+/** The record's counterpart by its link (or back link), else by any of its emails; undefined when it has none. */
 export function findCounterpart(record: ContactRecord, index: CounterpartIndex): CounterpartMatch | undefined {
 	const keys = counterpartKeys(record, index.options);
-	if (keys.link !== undefined && index.links.has(keys.link)) return { by: 'link', link: keys.link };
+	const link = linksOf(keys).find((candidate) => candidate !== undefined && index.links.has(candidate));
+	if (link !== undefined) return { by: 'link', link };
 	const email = keys.emails.find((candidate) => index.emails.has(candidate));
 	return email === undefined ? undefined : { by: 'email', email };
 }

@@ -261,6 +261,25 @@ export function validateRule(rule: ContactRule, fields: FieldDescriptor[]): stri
 	return problems;
 }
 
+/** Which parts of the EvaluationContext a rule reads, so a caller only fetches those. */
+export interface ContextNeeds {
+	/** The field metadata: every condition but "exists in the other app" reads it. */
+	fields: boolean;
+	/** WhoAmI's UserId, for "owned by the connection's user". */
+	connectionUserId: boolean;
+	/** The bulk counterpart lookup, for "already existing in the app you sync with". */
+	counterparts: boolean;
+}
+
+export function contextNeeds(rules: ContactRule[]): ContextNeeds {
+	const conditions = rules.flatMap((rule) => (Array.isArray(rule?.conditions) ? rule.conditions : []));
+	return {
+		fields: conditions.some((condition) => condition?.kind !== 'existsInOtherApp'),
+		connectionUserId: conditions.some((condition) => condition?.kind === 'ownership' && condition.match === 'connectionUser'),
+		counterparts: conditions.some((condition) => condition?.kind === 'existsInOtherApp'),
+	};
+}
+
 /** Keeps a record when all (or any) conditions hold; a rule without conditions keeps everything. Throws RuleError. */
 export function evaluateConditions(rule: ContactRule, record: ContactRecord, context: EvaluationContext): Evaluation {
 	checkRuleShape(rule);

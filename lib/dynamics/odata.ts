@@ -95,9 +95,12 @@ export interface InFilterOptions {
 
 /**
  * "property eq v1 or property eq v2 ..." clauses for a bulk lookup, split so each clause's encoded
- * length stays within the budget. Duplicate values are sent once.
+ * length stays within the budget. Duplicate values are sent once. With several properties, a value
+ * matches in any of them: "(p1 eq v1 or p2 eq v1) or (p1 eq v2 or p2 eq v2)" (e.g. the three email columns).
  */
-export function inFilterChunks(property: string, values: ODataValue[], options: InFilterOptions = {}): string[] {
+export function inFilterChunks(property: string | readonly string[], values: ODataValue[], options: InFilterOptions = {}): string[] {
+	const properties = typeof property === 'string' ? [property] : property;
+	if (properties.length === 0) throw new Error('a bulk lookup filter needs at least one column');
 	const maxEncodedLength = options.maxEncodedLength ?? 6_000;
 	const maxValues = options.maxValues ?? 100;
 	const separator = ' or ';
@@ -107,12 +110,12 @@ export function inFilterChunks(property: string, values: ODataValue[], options: 
 	let current: string[] = [];
 	let currentLength = 0;
 	for (const value of values) {
-		const clause = eq(property, value);
+		const clause = properties.length === 1 ? eq(properties[0], value) : `(${properties.map((name) => eq(name, value)).join(separator)})`;
 		if (seen.has(clause)) continue;
 		seen.add(clause);
 		const length = encodeURIComponent(clause).length;
 		if (length > maxEncodedLength) {
-			throw new Error(`a single ${property} value is too long for a filter (${length} encoded characters, limit ${maxEncodedLength})`);
+			throw new Error(`a single ${properties.join('/')} value is too long for a filter (${length} encoded characters, limit ${maxEncodedLength})`);
 		}
 		if (current.length && (currentLength + separatorLength + length > maxEncodedLength || current.length >= maxValues)) {
 			chunks.push(current.join(separator));
