@@ -1,4 +1,6 @@
-import { batchOperations, boundaryOf, buildBatchBody, parseBatchResponse } from '../../../lib/dynamics/batch';
+import { batchOperations, boundaryOf, buildBatchBody, executeBatch, parseBatchResponse, sendBatch } from '../../../lib/dynamics/batch';
+import { startDynamicsSimulator, type DynamicsSimulator } from '../../simulators/dynamics';
+import { simulatorClient } from './simulator-client';
 
 const ORG = 'https://contoso.crm.dynamics.com';
 const resolve = (path: string) => `${ORG}/api/data/v9.2/${path}`;
@@ -182,5 +184,78 @@ describe('buildBatchBody', () => {
 
 	it('defaults updates to If-Match: * so a missing record is never created', () => {
 		expect(batchOperations.update('contacts', '7eb682f1-ca75-e511-80d4-00155d2a68d1', {}).headers).toEqual({ 'If-Match': '*' });
+	});
+});
+
+describe('executeBatch against the simulator', () => {
+	let sim: DynamicsSimulator;
+	beforeAll(async () => {
+		sim = await startDynamicsSimulator();
+	});
+	afterAll(() => sim.close());
+	beforeEach(() => {
+		sim.faults.clear();
+		sim.counters.reset();
+	});
+
+	const people = (count: number, invalidAt: number) =>
+		Array.from({ length: count }, (_, index) =>
+			batchOperations.create('contacts', {
+				firstname: `Batch${index}`,
+				// lastname holds at most 50 characters: this one record fails validation.
+				lastname: index === invalidAt ? 'x'.repeat(51) : `Person ${index}`,
+				emailaddress1: `batch.${index}@example.com`,
+			}),
+		);
+
+	it.each([
+		['in batches of 1000', { batchSize: 1000 }, 3],
+		['in the default batches of 100, two at a time', { concurrency: 2 }, 25],
+	])('creates 2,500 contacts %s: 2,499 succeed and the invalid one fails alone', async (_name, options, batches) => {
+		const before = sim.state.count('contact');
+		const invalidAt = 1234;
+		const results = await executeBatch(simulatorClient(sim), people(2500, invalidAt), options);
+		expect(results).toHaveLength(2500);
+		expect(results.map((result) => result.index)).toEqual(Array.from({ length: 2500 }, (_, index) => index));
+		const failed = results.filter((result) => !result.ok);
+		expect(failed).toEqual([
+			{
+				index: invalidAt,
+				status: 400,
+				ok: false,
+				error: { code: '0x80044331', message: expect.stringContaining("The length of the 'lastname' attribute of the 'contact' entity exceeded the maximum allowed length of '50'") },
+			},
+		]);
+		const ids = results.filter((result) => result.ok).map((result) => result.id);
+		expect(new Set(ids).size).toBe(2499);
+		expect(sim.state.count('contact')).toBe(before + 2499);
+		expect(sim.state.getContact(ids[1500]!)!.values.emailaddress1).toBe('batch.1501@example.com');
+		expect(sim.counters.snapshot().batch).toBe(batches);
+	});
+
+	it('updates with ETags in a batch: a stale one fails as 412 while the others apply', async () => {
+		const client = simulatorClient(sim);
+		const a = sim.state.createContact({ lastname: 'A' });
+		const b = sim.state.createContact({ lastname: 'B' });
+		const staleEtag = `W/"${b.version}"`;
+		sim.state.updateContact(b.id, { jobtitle: 'moved' });
+		const results = await executeBatch(client, [
+			batchOperations.update('contacts', a.id, { jobtitle: 'one' }, `W/"${a.version}"`),
+			batchOperations.update('contacts', b.id, { jobtitle: 'two' }, staleEtag),
+			batchOperations.delete('contacts', a.id),
+		]);
+		expect(results.map((result) => result.status)).toEqual([204, 412, 204]);
+		expect(results[1].error!.code).toBe('0x80060882');
+		expect(sim.state.getContact(b.id)!.values.jobtitle).toBe('moved');
+		expect(sim.state.getContact(a.id)).toBeUndefined();
+	});
+
+	it('resends a throttled batch, and refuses more than 1000 operations in one request', async () => {
+		sim.faults.add({ route: 'batch', status: 429, retryAfterSeconds: 1, count: 1 });
+		const results = await executeBatch(simulatorClient(sim), people(3, -1));
+		expect(results.every((result) => result.ok)).toBe(true);
+		expect(sim.counters.snapshot().batch).toBe(2);
+		await expect(sendBatch(simulatorClient(sim), people(1001, -1))).rejects.toThrow('a $batch holds at most 1000 operations, got 1001');
+		await expect(executeBatch(simulatorClient(sim), people(2, -1), { batchSize: 1001 })).rejects.toThrow('the batch size must be a whole number from 1 to 1000, got 1001');
 	});
 });
