@@ -1,0 +1,175 @@
+/**
+ * A real n8n 2.x process for end-to-end tests: our package packed with `npm pack` and installed into
+ * the instance's community-nodes folder the way n8n's own installer does it, an owner account, and the
+ * REST calls the editor makes (cookie auth). n8n needs Node.js 24, which scripts/ensure-n8n.sh caches.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+
+const REPO_ROOT = path.resolve(__dirname, '../..');
+const WORK_DIR = path.join(REPO_ROOT, 'test/.work');
+const PACKAGE_NAME = 'n8n-nodes-dynamics365-sync';
+const OWNER = { email: 'owner@example.com', firstName: 'Ada', lastName: 'Owner', password: 'Sync-Test-Passw0rd' };
+
+/** The cached n8n install (bin/n8n, bin/node); installs it the first time (several minutes). */
+export function ensureN8nInstall(): string {
+	const output = execFileSync('bash', [path.join(REPO_ROOT, 'scripts/ensure-n8n.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+	return output.trim().split('\n').pop() as string;
+}
+
+/** Packs the built package (dist/ must be current: `npm run build`) and returns the tarball's path. */
+export function packPackage(): string {
+	if (!fs.existsSync(path.join(REPO_ROOT, 'dist/credentials'))) throw new Error('dist/ is missing: run `npm run build` first');
+	const destination = path.join(WORK_DIR, 'pack');
+	fs.mkdirSync(destination, { recursive: true });
+	const output = execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', destination, '--json'], { cwd: REPO_ROOT, encoding: 'utf8' });
+	const [{ filename }] = JSON.parse(output) as Array<{ filename: string }>;
+	return path.join(destination, filename);
+}
+
+/**
+ * Installs a packed tarball as n8n's community-package installer does (CLI community-packages.service
+ * downloadPackage): unpack into nodes/node_modules/<name>, drop dev/peer/optional dependencies from its
+ * package.json, `npm install` its runtime dependencies without lifecycle scripts, and record it in
+ * the nodes folder's package.json.
+ */
+export function installCommunityPackage(userFolder: string, tarball: string): void {
+	const nodesFolder = path.join(userFolder, '.n8n/nodes');
+	const packageDirectory = path.join(nodesFolder, 'node_modules', PACKAGE_NAME);
+	fs.mkdirSync(packageDirectory, { recursive: true });
+	execFileSync('tar', ['-xzf', tarball, '-C', packageDirectory, '--strip-components=1']);
+	const manifestPath = path.join(packageDirectory, 'package.json');
+	const { devDependencies, peerDependencies, optionalDependencies, ...manifest } = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
+	fs.writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
+	execFileSync(
+		'npm',
+		['install', '--audit=false', '--fund=false', '--bin-links=false', '--install-strategy=shallow', '--ignore-scripts=true', '--package-lock=false', '--loglevel=error'],
+		{ cwd: packageDirectory, stdio: ['ignore', 'ignore', 'inherit'] },
+	);
+	fs.writeFileSync(path.join(nodesFolder, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true, dependencies: { [PACKAGE_NAME]: manifest.version } }, null, 2));
+}
+
+async function freePort(): Promise<number> {
+	return await new Promise((resolve, reject) => {
+		const server = net.createServer();
+		server.once('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const { port } = server.address() as net.AddressInfo;
+			server.close(() => resolve(port));
+		});
+	});
+}
+
+export interface RestResponse<T = unknown> {
+	status: number;
+	data: T;
+	body: unknown;
+}
+
+export interface N8nInstance {
+	url: string;
+	userFolder: string;
+	/** The REST API the editor uses, logged in as the owner. */
+	rest<T = unknown>(method: string, urlPath: string, body?: unknown): Promise<RestResponse<T>>;
+	/** Everything n8n printed so far. */
+	logs(): string;
+	stop(): Promise<void>;
+}
+
+export interface StartN8nOptions {
+	tarball: string;
+	/** Extra environment, e.g. NODE_EXTRA_CA_CERTS for the Dynamics simulator's CA. */
+	env?: Record<string, string>;
+	startupTimeoutMs?: number;
+}
+
+function sleep(ms: number): Promise<void> {
+	return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export async function startN8n(options: StartN8nOptions): Promise<N8nInstance> {
+	const installDir = ensureN8nInstall();
+	fs.mkdirSync(WORK_DIR, { recursive: true });
+	const userFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-e2e-'));
+	installCommunityPackage(userFolder, options.tarball);
+	const port = await freePort();
+	const url = `http://127.0.0.1:${port}`;
+	let output = '';
+	const child: ChildProcess = spawn(path.join(installDir, 'bin/n8n'), ['start'], {
+		cwd: userFolder,
+		env: {
+			...process.env,
+			// jest sets NODE_ENV=test, with which n8n exits at start without a word.
+			NODE_ENV: 'production',
+			N8N_USER_FOLDER: userFolder,
+			N8N_PORT: String(port),
+			N8N_LISTEN_ADDRESS: '127.0.0.1',
+			N8N_HOST: '127.0.0.1',
+			N8N_ENCRYPTION_KEY: 'e2e-encryption-key-not-a-secret',
+			N8N_DIAGNOSTICS_ENABLED: 'false',
+			N8N_PERSONALIZATION_ENABLED: 'false',
+			N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+			N8N_TEMPLATES_ENABLED: 'false',
+			N8N_SECURE_COOKIE: 'false',
+			N8N_LOG_LEVEL: 'info',
+			...options.env,
+		},
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
+	child.stdout?.on('data', (chunk) => (output += chunk));
+	child.stderr?.on('data', (chunk) => (output += chunk));
+	const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+	let cookie = '';
+	const rest = async <T>(method: string, urlPath: string, body?: unknown): Promise<RestResponse<T>> => {
+		const response = await fetch(`${url}${urlPath}`, {
+			method,
+			headers: { 'content-type': 'application/json', cookie, 'browser-id': 'e2e-tests' },
+			body: body === undefined ? undefined : JSON.stringify(body),
+		});
+		const setCookie = response.headers.get('set-cookie');
+		if (setCookie) cookie = setCookie.split(';')[0];
+		const text = await response.text();
+		let parsed: unknown = text;
+		try {
+			parsed = JSON.parse(text);
+		} catch {
+			// Not JSON: keep the text for the assertion message.
+		}
+		const data = (parsed && typeof parsed === 'object' && 'data' in parsed ? (parsed as { data: T }).data : parsed) as T;
+		return { status: response.status, data, body: parsed };
+	};
+	const stop = async () => {
+		if (child.exitCode === null) {
+			child.kill('SIGTERM');
+			await Promise.race([exited, sleep(15_000)]);
+			if (child.exitCode === null) child.kill('SIGKILL');
+		}
+		fs.rmSync(userFolder, { recursive: true, force: true });
+	};
+
+	const deadline = Date.now() + (options.startupTimeoutMs ?? 120_000);
+	for (;;) {
+		if (child.exitCode !== null) throw new Error(`n8n exited (code ${child.exitCode}) during start-up:\n${output.slice(-4000)}`);
+		if (Date.now() > deadline) {
+			await stop();
+			throw new Error(`n8n did not start in time:\n${output.slice(-4000)}`);
+		}
+		try {
+			const settings = await rest<{ userManagement?: unknown }>('GET', '/rest/settings');
+			if (settings.status === 200 && settings.data && typeof settings.data === 'object' && 'userManagement' in settings.data) break;
+		} catch {
+			// Not listening yet.
+		}
+		await sleep(500);
+	}
+	const setup = await rest('POST', '/rest/owner/setup', OWNER);
+	if (setup.status !== 200) {
+		await stop();
+		throw new Error(`owner setup failed (${setup.status}): ${JSON.stringify(setup.body).slice(0, 500)}`);
+	}
+	return { url, userFolder, rest, logs: () => output, stop };
+}
