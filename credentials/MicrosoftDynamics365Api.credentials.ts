@@ -8,8 +8,8 @@ import type {
 	Icon,
 	INodeProperties,
 } from 'n8n-workflow';
-import { acquireToken } from '../lib/dynamics/auth';
-import { parseApiAddress, parseDynamicsSettings } from '../lib/dynamics/settings';
+import { acquireToken, settingsFingerprint } from '../lib/dynamics/auth';
+import { parseDynamicsSettings } from '../lib/dynamics/settings';
 import { n8nHttpTransport } from '../nodes/shared/transport';
 
 /**
@@ -149,6 +149,12 @@ export class MicrosoftDynamics365Api implements ICredentialType {
 			typeOptions: { expirable: true, password: true },
 			default: '',
 		},
+		{
+			displayName: 'Access Token Issued For',
+			name: 'accessTokenFor',
+			type: 'hidden',
+			default: '',
+		},
 	];
 
 	async preAuthentication(this: IHttpRequestHelper, credentials: ICredentialDataDecryptedObject): Promise<IDataObject> {
@@ -157,19 +163,21 @@ export class MicrosoftDynamics365Api implements ICredentialType {
 		const transport = n8nHttpTransport((options) => this.helpers.httpRequest(options));
 		const rejectedToken = typeof credentials.accessToken === 'string' && credentials.accessToken ? credentials.accessToken : undefined;
 		const { token } = await acquireToken(settings, transport, { rejectedToken });
-		return { accessToken: token };
+		return { accessToken: token, accessTokenFor: settingsFingerprint(settings) };
 	}
 
 	/**
-	 * Adds the bearer token. A relative URL (the credential test's "WhoAmI") is resolved against the
-	 * Web API base derived from the Root Service Address, by the same normalisation the nodes use.
+	 * Adds the bearer token. A token stored for other settings (the secret, certificate, tenant or org
+	 * was edited since) is not sent: the server's 401 then makes n8n fetch one for the current settings,
+	 * so a test after an edit checks the new values. A relative URL (the test's "WhoAmI") is resolved
+	 * against the Web API base derived from the Root Service Address, as the nodes derive it.
 	 */
 	async authenticate(credentials: ICredentialDataDecryptedObject, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> {
-		const options: IHttpRequestOptions = {
-			...requestOptions,
-			headers: { ...requestOptions.headers, Authorization: `Bearer ${credentials.accessToken as string}` },
-		};
-		if (!options.baseURL && !/^https?:\/\//i.test(options.url)) options.baseURL = parseApiAddress(credentials).apiBaseUrl;
+		const settings = parseDynamicsSettings(credentials);
+		const headers = { ...requestOptions.headers };
+		if (credentials.accessTokenFor === settingsFingerprint(settings)) headers.Authorization = `Bearer ${credentials.accessToken as string}`;
+		const options: IHttpRequestOptions = { ...requestOptions, headers };
+		if (!options.baseURL && !/^https?:\/\//i.test(options.url)) options.baseURL = settings.apiBaseUrl;
 		return options;
 	}
 

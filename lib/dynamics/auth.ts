@@ -124,6 +124,14 @@ function msalConfiguration(settings: DynamicsSettings): Configuration {
 	};
 }
 
+/**
+ * Identifies the settings a token was issued for (authority, client, credential, scope) without
+ * revealing any of them: a stored token whose fingerprint differs was issued for other settings.
+ */
+export function settingsFingerprint(settings: DynamicsSettings): string {
+	return createHash('sha256').update(`${settings.authority}|${settings.clientId}|${settings.scope}|${credentialHash(settings)}`).digest('hex').slice(0, 32);
+}
+
 function application(settings: DynamicsSettings): ConfidentialClientApplication {
 	const key = `${settings.authority}|${settings.clientId}|${credentialHash(settings)}`;
 	let app = applications.get(key);
