@@ -7,7 +7,7 @@ import { execFile } from 'child_process';
 import * as path from 'path';
 import { seedPeople } from '../../simulators/common/seed';
 import type { BirthdayInput, BirthdayReport } from './birthday-round-trips';
-import { dynamicsContact, googleContacts } from './records';
+import { DynamicsTestOrg, googleContacts } from './records';
 
 const SCRIPT = path.join(__dirname, 'birthday-round-trips.ts');
 const ZONES: Array<[string, number]> = [
@@ -17,8 +17,11 @@ const ZONES: Array<[string, number]> = [
 	['America/St_Johns', -(2 * 60 + 30)],
 ];
 
-const people = seedPeople(80).filter((person) => person.birthday);
-const input: BirthdayInput = { dynamics: people.map(dynamicsContact), google: googleContacts(people) };
+const seeded = seedPeople(80);
+const withBirthday = seeded.map((_person, index) => index).filter((index) => seeded[index].birthday);
+const people = withBirthday.map((index) => seeded[index]);
+const dynamicsContacts = new DynamicsTestOrg().seed(seeded.length);
+const input: BirthdayInput = { dynamics: withBirthday.map((index) => dynamicsContacts[index]), google: googleContacts(people) };
 
 function runIn(zone: string): Promise<BirthdayReport> {
 	return new Promise((resolve, reject) => {

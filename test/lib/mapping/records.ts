@@ -1,65 +1,80 @@
 /**
- * Test records built from the shared seed people: Dynamics contacts in the Web API's JSON shape
- * (formatted-value annotations included, empty columns null, as the Web API returns them), and
- * Google contacts as the Google simulator stores them (created through its own createContact).
+ * Real records for the mapping tests, from the simulators' own state (no HTTP needed):
+ * - Dynamics contacts as the Dataverse simulator seeds, stores and reads them (the Web API's JSON
+ *   with every formatted-value and lookup annotation), and the org's contact columns as the
+ *   Dynamics client reads them from the simulator's metadata (custom columns included);
+ * - Google contacts as the People simulator creates them (resource names, primary flags, display
+ *   names, canonical phone forms).
  */
 import { GoogleState } from '../../simulators/google/state';
 import { personFromSeed } from '../../simulators/google/seed';
+import { DynamicsState } from '../../simulators/dynamics/state';
+import { seedContacts } from '../../simulators/dynamics/seed';
+import { recordJson } from '../../simulators/dynamics/records';
+import { metadataResponse, parseMetadataPath } from '../../simulators/dynamics/metadata';
+import { CONTACT } from '../../simulators/dynamics/schema';
+import { createSelfSignedCertificate } from '../../simulators/tls';
 import type { SeedPerson } from '../../simulators/common/seed';
-import { FORMATTED_VALUE_ANNOTATION } from '../../../lib/dynamics/contact-fields';
-import { joinName } from '../../../lib/mapping/names';
+import type { DynamicsClient } from '../../../lib/dynamics/client';
+import { readAttributeMetadata } from '../../../lib/dynamics/metadata';
+import { describeDynamicsAttribute, type FieldDescriptor } from '../../../lib/model/fields';
 import type { GooglePerson } from '../../../lib/google/fields';
 
-/** A stable GUID per index, so failures name the same record every run. */
-export function testGuid(index: number, prefix = '00000000'): string {
-	return `${prefix}-0000-4000-8000-${String(index).padStart(12, '0')}`;
-}
+type Json = Record<string, unknown>;
 
-const PHONE_COLUMNS = { business: 'telephone1', home: 'telephone2', mobile: 'mobilephone', fax: 'fax' } as const;
+const API_BASE = 'https://simorg.crm.dynamics.com/api/data/v9.2';
 
-export function dynamicsContact(person: SeedPerson, index: number): Record<string, unknown> {
-	const lines = person.address?.street.split('\n') ?? [];
-	const contact: Record<string, unknown> = {
-		'@odata.etag': `W/"${1000 + index}"`,
-		contactid: testGuid(index),
-		firstname: person.firstName || null,
-		middlename: person.middleName ?? null,
-		lastname: person.lastName || null,
-		fullname: joinName(person.firstName, person.lastName),
-		emailaddress1: person.emails[0] ?? null,
-		emailaddress2: person.emails[1] ?? null,
-		emailaddress3: person.emails[2] ?? null,
-		telephone1: null,
-		telephone2: null,
-		mobilephone: null,
-		fax: null,
-		address1_line1: lines[0] ?? null,
-		address1_line2: lines[1] ?? null,
-		address1_line3: lines[2] ?? null,
-		address1_city: person.address?.city ?? null,
-		address1_stateorprovince: person.address?.region ?? null,
-		address1_postalcode: person.address?.postalCode ?? null,
-		address1_country: person.address?.country ?? null,
-		address1_postofficebox: null,
-		jobtitle: person.jobTitle ?? null,
-		department: person.department ?? null,
-		birthdate: person.birthday ?? null,
-		description: person.notes ?? null,
-		donotemail: person.doNotEmail ?? false,
-		[`donotemail${FORMATTED_VALUE_ANNOTATION}`]: person.doNotEmail ? 'Do Not Allow' : 'Allow',
-		donotbulkemail: person.doNotBulkEmail ?? false,
-		_parentcustomerid_value: person.company ? testGuid(index, 'aaaaaaaa') : null,
-	};
-	if (person.company) {
-		contact[`_parentcustomerid_value${FORMATTED_VALUE_ANNOTATION}`] = person.company;
-		contact['_parentcustomerid_value@Microsoft.Dynamics.CRM.lookuplogicalname'] = 'account';
+/** A simulated Dataverse org in memory: seeded contacts, writes as Dataverse validates them, reads as the Web API returns them. */
+export class DynamicsTestOrg {
+	readonly state = new DynamicsState({ certificate: createSelfSignedCertificate('n8n mapping tests') });
+
+	/** Seeds the first `count` seed people (as seedPeople(count) lists them) and reads them back. */
+	seed(count: number): Json[] {
+		return seedContacts(this.state, count).map((record) => this.read(record.id));
 	}
-	for (const phone of person.phones) contact[PHONE_COLUMNS[phone.type]] = phone.value;
-	return contact;
+
+	/** A contact as GET contacts(<id>) returns it with Prefer: odata.include-annotations="*". */
+	read(id: string): Json {
+		const record = this.state.get(CONTACT.logicalName, id);
+		if (!record) throw new Error(`no contact ${id}`);
+		return recordJson(CONTACT, record, { annotate: () => true, nameOf: (ref) => this.state.nameOf(ref) });
+	}
+
+	/** POST contacts: the body is validated as Dataverse does (types, MaxLength, option values). */
+	create(body: Json): Json {
+		return this.read(this.state.createRecord(CONTACT.logicalName, body).id);
+	}
+
+	/** PATCH contacts(<id>). */
+	update(id: string, body: Json): Json {
+		return this.read(this.state.updateRecord(CONTACT.logicalName, id, body).id);
+	}
+
+	/** The org's contact columns, read by the Dynamics client's metadata queries from the simulator's metadata endpoints. */
+	async fields(): Promise<FieldDescriptor[]> {
+		const client = {
+			apiBaseUrl: `${API_BASE}/`,
+			getJson: async (pathAndQuery: string) => {
+				const [path, query = ''] = pathAndQuery.split('?');
+				const metadataPath = parseMetadataPath(path.split('/'));
+				if (!metadataPath) throw new Error(`not a metadata path: ${path}`);
+				const response = metadataResponse(API_BASE, metadataPath, new URLSearchParams(query));
+				if (response.status !== 200) throw new Error(`metadata ${path}: ${JSON.stringify(response.body)}`);
+				return response.body;
+			},
+		};
+		const attributes = await readAttributeMetadata(client as unknown as DynamicsClient, 'contact');
+		return attributes.map(describeDynamicsAttribute).filter((field): field is FieldDescriptor => field !== undefined);
+	}
 }
 
 /** Seed people as the Google simulator stores them (resourceName, etag, metadata, primary flags). */
-export function googleContacts(people: SeedPerson[]): GooglePerson[] {
-	const state = new GoogleState();
+export function googleContacts(people: SeedPerson[], state = new GoogleState()): GooglePerson[] {
 	return people.map((person) => state.createContact(personFromSeed(person)) as unknown as GooglePerson);
+}
+
+/** updateContact as the People API does it: the Person fields in `values` replaced whole, the etag checked. */
+export function updateGoogleContact(state: GoogleState, current: GooglePerson, values: Record<string, unknown>): GooglePerson {
+	const resourceName = current.resourceName as string;
+	return state.updateContact(resourceName, { ...values, etag: current.etag }, new Set(Object.keys(values))) as unknown as GooglePerson;
 }
