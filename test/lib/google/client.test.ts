@@ -125,8 +125,8 @@ describe('writes', () => {
 	});
 
 	test('writes never overlap, even from several clients sharing a queue and many concurrent calls', async () => {
-		sim.state.rejectConcurrentMutations = true;
-		sim.state.mutationDurationMs = 20;
+		sim.state.settings.rejectConcurrentMutations = true;
+		sim.state.settings.mutationDurationMs = 20;
 		const [one, two] = [clientFor(sim, { mutationQueueKey: 'credential-1' }), clientFor(sim, { mutationQueueKey: 'credential-1' })];
 		const existing = await one.getContacts(sim.state.listAll().map((person) => person.resourceName!), ['names']);
 		const updates = [...existing.values()].slice(0, 5).map((person) => ({ resourceName: person.resourceName!, person: { etag: person.etag, nicknames: [{ value: 'nick' }] } }));
@@ -143,9 +143,12 @@ describe('writes', () => {
 	});
 
 	test('(control) clients with separate queues do overlap, and the simulator refuses the overlap', async () => {
-		sim.state.rejectConcurrentMutations = true;
-		sim.state.mutationDurationMs = 200;
-		const results = await Promise.all([clientFor(sim).createContacts(newContacts(1, 900), ['names']), clientFor(sim).createContacts(newContacts(1, 901), ['names'])]);
+		sim.state.settings.rejectConcurrentMutations = true;
+		sim.state.settings.mutationDurationMs = 200;
+		const clients = [clientFor(sim), clientFor(sim)];
+		// Tokens first, so both creates leave at the same moment.
+		await Promise.all(clients.map((client) => client.listConnectionsPage({ personFields: ['names'], pageSize: 1 })));
+		const results = await Promise.all(clients.map((client, index) => client.createContacts(newContacts(1, 900 + index), ['names'])));
 		expect(sim.state.mutations.rejectedAsConcurrent).toBe(1);
 		expect(results.flat().filter((result) => !result.ok)).toHaveLength(1);
 	});
@@ -160,8 +163,11 @@ describe('writes', () => {
 	});
 
 	test('two clients racing to create a group: the loser gets 409 and reads the winner\'s group', async () => {
-		sim.faults.add({ route: 'contactGroups.list', latencyMs: 100, count: 2 });
-		const [a, b] = await Promise.all([clientFor(sim).ensureContactGroup('Race'), clientFor(sim).ensureContactGroup('Race')]);
+		const clients = [clientFor(sim), clientFor(sim)];
+		await Promise.all(clients.map((client) => client.listConnectionsPage({ personFields: ['names'], pageSize: 1 })));
+		// Both look the group up (slowly) before either creates it.
+		sim.faults.add({ route: 'contactGroups.list', latencyMs: 150, count: 2 });
+		const [a, b] = await Promise.all(clients.map((client) => client.ensureContactGroup('Race')));
 		expect(a.resourceName).toBe(b.resourceName);
 		expect(sim.counters.snapshot()['contactGroups.create']).toBe(2);
 	});
@@ -270,7 +276,6 @@ describe('finding contacts by email', () => {
 		await client.findContactsByEmail(['warm@example.com'], ['names'], { strategy: 'search' });
 		const [created] = await client.createContacts([{ names: [{ givenName: 'Just' }], emailAddresses: [{ value: 'just.created@example.com' }] }], ['names']);
 		expect(created.ok).toBe(true);
-		sim.state.quotaPerMinute = {};
 		expect((await client.findContactsByEmail(['just.created@example.com'], ['names'], { strategy: 'list' })).size).toBe(1);
 	});
 });

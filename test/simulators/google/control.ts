@@ -9,7 +9,7 @@ import { jsonBody, type RouteMatch, type SimRequest, type SimResponse } from '..
 import type { FaultInjector, FaultRule } from '../common/faults';
 import type { RequestCounters } from '../common/counters';
 import { GoogleApiError, errorResponse, json } from './wire';
-import type { GoogleState } from './state';
+import type { GoogleSimulatorSettings, GoogleState } from './state';
 
 export interface ControlTarget {
 	state: GoogleState;
@@ -21,26 +21,15 @@ export interface ControlTarget {
 	seed(count: number): void;
 }
 
-/** Settings that can be changed while the simulator runs. */
-export interface GoogleSimulatorSettings {
-	latencyMs: number;
-	quotaPerMinute: { read?: number; write?: number };
-	rejectConcurrentMutations: boolean;
-	mutationDurationMs: number;
-	tokenLifetimeSeconds: number;
-	syncTokenLifetimeSeconds: number;
-}
-
 export function settingsOf(state: GoogleState): GoogleSimulatorSettings {
-	const { latencyMs, quotaPerMinute, rejectConcurrentMutations, mutationDurationMs, tokenLifetimeSeconds, syncTokenLifetimeSeconds } = state;
-	return { latencyMs, quotaPerMinute, rejectConcurrentMutations, mutationDurationMs, tokenLifetimeSeconds, syncTokenLifetimeSeconds };
+	return structuredClone(state.settings);
 }
 
 export function applySettings(state: GoogleState, changes: Partial<GoogleSimulatorSettings>): GoogleSimulatorSettings {
-	for (const [key, value] of Object.entries(changes)) {
-		if (!(key in settingsOf(state))) throw new Error(`unknown setting "${key}"; known: ${Object.keys(settingsOf(state)).join(', ')}`);
-		(state as unknown as Record<string, unknown>)[key] = value;
+	for (const key of Object.keys(changes)) {
+		if (!(key in state.settings)) throw new Error(`unknown setting "${key}"; known: ${Object.keys(state.settings).join(', ')}`);
 	}
+	Object.assign(state.settings, changes);
 	return settingsOf(state);
 }
 

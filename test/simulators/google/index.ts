@@ -6,15 +6,15 @@
 import { serve, type SimRequest } from '../common/http';
 import { FaultInjector } from '../common/faults';
 import { RequestCounters } from '../common/counters';
-import { controlRouter, settingsOf, type GoogleSimulatorSettings } from './control';
+import { controlRouter, settingsOf } from './control';
 import { googleApiRouter } from './routes';
 import { seedContacts } from './seed';
-import { GoogleState, type GoogleStateOptions } from './state';
+import { GoogleState, type GoogleSimulatorSettings, type GoogleStateOptions } from './state';
 import { errorResponse, notFound, statusError } from './wire';
 
 export { personFromSeed, seedContacts } from './seed';
 export { GoogleState, CONTACTS_SCOPE, CONTACTS_READONLY_SCOPE } from './state';
-export type { GoogleSimulatorSettings } from './control';
+export type { GoogleSimulatorSettings } from './state';
 
 export interface GoogleSimulatorOptions extends GoogleStateOptions {
 	/** Seed people created at start (default 0). */

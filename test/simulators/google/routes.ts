@@ -344,7 +344,7 @@ function apiHandler(state: GoogleState, name: string, handler: Handler): Handler
 	const write = WRITE_ROUTES.has(name);
 	return async (request) => {
 		try {
-			if (state.latencyMs > 0) await sleep(state.latencyMs);
+			if (state.settings.latencyMs > 0) await sleep(state.settings.latencyMs);
 			state.authenticate(request.headers.authorization, write);
 			state.consumeQuota(write ? 'write' : 'read');
 			return await (write ? state.mutate(() => handler(request)) : handler(request));

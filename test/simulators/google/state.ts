@@ -76,6 +76,16 @@ export interface TokenResponse {
 	refresh_token?: string;
 }
 
+/** The settings that can be changed while the simulator runs (control API: PATCH /_sim/settings). */
+export interface GoogleSimulatorSettings {
+	latencyMs: number;
+	quotaPerMinute: { read?: number; write?: number };
+	rejectConcurrentMutations: boolean;
+	mutationDurationMs: number;
+	tokenLifetimeSeconds: number;
+	syncTokenLifetimeSeconds: number;
+}
+
 export interface MutationStats {
 	inFlight: number;
 	maxConcurrent: number;
@@ -153,12 +163,7 @@ export class GoogleState {
 	readonly clientSecret = 'GOCSPX-sim-client-secret';
 	readonly refreshToken: string;
 
-	latencyMs: number;
-	quotaPerMinute: { read?: number; write?: number };
-	rejectConcurrentMutations: boolean;
-	mutationDurationMs: number;
-	tokenLifetimeSeconds: number;
-	syncTokenLifetimeSeconds: number;
+	readonly settings: GoogleSimulatorSettings;
 	readonly mutations: MutationStats = { inFlight: 0, maxConcurrent: 0, rejectedAsConcurrent: 0, total: 0 };
 
 	private readonly options: GoogleStateOptions;
@@ -180,12 +185,15 @@ export class GoogleState {
 
 	constructor(options: GoogleStateOptions = {}) {
 		this.options = options;
-		this.latencyMs = options.latencyMs ?? 0;
-		this.quotaPerMinute = { ...options.quotaPerMinute };
-		this.rejectConcurrentMutations = options.rejectConcurrentMutations ?? false;
-		this.mutationDurationMs = options.mutationDurationMs ?? (this.rejectConcurrentMutations ? 25 : 0);
-		this.tokenLifetimeSeconds = options.tokenLifetimeSeconds ?? 3599;
-		this.syncTokenLifetimeSeconds = options.syncTokenLifetimeSeconds ?? 7 * 24 * 3600;
+		const rejectConcurrentMutations = options.rejectConcurrentMutations ?? false;
+		this.settings = {
+			latencyMs: options.latencyMs ?? 0,
+			quotaPerMinute: { ...options.quotaPerMinute },
+			rejectConcurrentMutations,
+			mutationDurationMs: options.mutationDurationMs ?? (rejectConcurrentMutations ? 25 : 0),
+			tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3599,
+			syncTokenLifetimeSeconds: options.syncTokenLifetimeSeconds ?? 7 * 24 * 3600,
+		};
 		this.refreshToken = `1//sim-refresh-${options.seed ?? 42}`;
 		this.refreshTokens.set(this.refreshToken, { scope: CONTACTS_SCOPE, revoked: false });
 		this.createSystemGroups();
@@ -275,15 +283,15 @@ export class GoogleState {
 
 	private issueAccessToken(scope: string): TokenResponse {
 		const accessToken = `ya29.sim-${++this.tokenCounter}-${Math.random().toString(36).slice(2)}`;
-		this.accessTokens.set(accessToken, { expiresAt: Date.now() + this.tokenLifetimeSeconds * 1000, scope });
-		return { access_token: accessToken, expires_in: this.tokenLifetimeSeconds, scope, token_type: 'Bearer' };
+		this.accessTokens.set(accessToken, { expiresAt: Date.now() + this.settings.tokenLifetimeSeconds * 1000, scope });
+		return { access_token: accessToken, expires_in: this.settings.tokenLifetimeSeconds, scope, token_type: 'Bearer' };
 	}
 
 	// ---- quotas and mutation concurrency ----------------------------------------------------------
 
 	/** Counts one request against the per-minute quota of its kind, or throws 429 when it is used up. */
 	consumeQuota(kind: 'read' | 'write'): void {
-		const limit = this.quotaPerMinute[kind];
+		const limit = this.settings.quotaPerMinute[kind];
 		if (limit === undefined) return;
 		const now = Date.now();
 		const windowMs = (this.options.quotaWindowSeconds ?? 60) * 1000;
@@ -301,7 +309,7 @@ export class GoogleState {
 
 	/** Runs one mutation, holding the user's "mutation in progress" flag for its duration. */
 	async mutate<T>(apply: () => T): Promise<T> {
-		if (this.mutations.inFlight > 0 && this.rejectConcurrentMutations) {
+		if (this.mutations.inFlight > 0 && this.settings.rejectConcurrentMutations) {
 			this.mutations.rejectedAsConcurrent++;
 			throw new GoogleApiError(409, 'ABORTED', 'The operation was aborted because another mutation for this user was in progress. Mutate requests for the same user should be sent sequentially.');
 		}
@@ -309,7 +317,7 @@ export class GoogleState {
 		this.mutations.total++;
 		this.mutations.maxConcurrent = Math.max(this.mutations.maxConcurrent, this.mutations.inFlight);
 		try {
-			if (this.mutationDurationMs > 0) await sleep(this.mutationDurationMs);
+			if (this.settings.mutationDurationMs > 0) await sleep(this.settings.mutationDurationMs);
 			return apply();
 		} finally {
 			this.mutations.inFlight--;
@@ -714,7 +722,7 @@ export class GoogleState {
 	private syncTokenVersion(syncToken: string, kind: SyncTokenRecord['kind']): number {
 		const record = this.syncTokens.get(syncToken);
 		if (!record || record.kind !== kind) throw invalidArgument('Sync token is invalid. Make a full sync request without a sync token.');
-		if (record.expired || Date.now() - record.fullSyncAt > this.syncTokenLifetimeSeconds * 1000) {
+		if (record.expired || Date.now() - record.fullSyncAt > this.settings.syncTokenLifetimeSeconds * 1000) {
 			const status = this.options.expiredSyncTokenHttpStatus ?? 400;
 			throw new GoogleApiError(status, 'FAILED_PRECONDITION', 'Sync token is expired. Clear local cache and retry call without the sync token.', [errorInfo('EXPIRED_SYNC_TOKEN')]);
 		}
