@@ -26,23 +26,15 @@ lookup        -> -> .. .. .. .. .. .. .. .. .. .. .. ..
 owner         -> -> .. .. .. .. .. .. .. .. .. .. .. ..
 `;
 
-/** With a value map, choices pair with choices and with text both ways; multi-select text stays one-way. */
-const WITH_VALUE_MAP = `
-text          <> <> <- <- <- <- <- <- <> <> <> <- <- <-
-multilineText <> <> <- <- <- <- <- <- <> <> <> <- <- <-
-integer       -> -> <> -> -> .. .. .. .. .. .. .. .. ..
-decimal       -> -> <- <> <> .. .. .. .. .. .. .. .. ..
-money         -> -> <- <> <> .. .. .. .. .. .. .. .. ..
-boolean       -> -> .. .. .. <> .. .. .. .. .. .. .. ..
-date          -> -> .. .. .. .. <> .. .. .. .. .. .. ..
-datetime      -> -> .. .. .. .. .. <> .. .. .. .. .. ..
-email         <> <> .. .. .. .. .. .. <> .. .. .. .. ..
-phone         <> <> .. .. .. .. .. .. .. <> .. .. .. ..
-choice        <> <> .. .. .. .. .. .. .. .. <> .. .. ..
-multiChoice   -> -> .. .. .. .. .. .. .. .. .. <> .. ..
-lookup        -> -> .. .. .. .. .. .. .. .. .. .. .. ..
-owner         -> -> .. .. .. .. .. .. .. .. .. .. .. ..
-`;
+/** With a value map, a choice pairs with a choice and with text both ways, and a multi-select with a multi-select. */
+const CHANGED_BY_A_VALUE_MAP: Record<string, string> = {
+	'text|choice': '<>',
+	'multilineText|choice': '<>',
+	'choice|text': '<>',
+	'choice|multilineText': '<>',
+	'choice|choice': '<>',
+	'multiChoice|multiChoice': '<>',
+};
 
 function parseTable(table: string): Map<string, string> {
 	const cells = new Map<string, string>();
@@ -58,10 +50,10 @@ const MIRROR: Record<MappingDirectionName, MappingDirectionName> = { both: 'both
 const pairs = CANONICAL_TYPES.flatMap((source) => CANONICAL_TYPES.map((target) => [source, target] as [CanonicalType, CanonicalType]));
 
 describe.each([
-	['without a value map', WITHOUT_VALUE_MAP, false],
-	['with a value map', WITH_VALUE_MAP, true],
-])('compatibility of every pair of canonical types, %s', (_title, table, valueMap) => {
-	const expected = parseTable(table);
+	['without a value map', false],
+	['with a value map', true],
+])('compatibility of every pair of canonical types, %s', (_title, valueMap) => {
+	const expected = new Map([...parseTable(WITHOUT_VALUE_MAP), ...(valueMap ? Object.entries(CHANGED_BY_A_VALUE_MAP) : [])]);
 
 	it.each(pairs)('%s → %s', (source, target) => {
 		const result = compatibility(source, target, { valueMap });
