@@ -27,7 +27,7 @@ export interface SelfSignedCertificate {
 export const TEST_CA_CERT_PATH = path.join(__dirname, '..', '.work', 'ca.pem');
 const TEST_CA_BUNDLE_PATH = path.join(__dirname, '..', '.work', 'test-ca.json');
 
-function newKeyPair(): { privateKeyPem: string; publicKey: forge.pki.PublicKey; privateKey: forge.pki.PrivateKey } {
+function newKeyPair(): { privateKeyPem: string; publicKey: forge.pki.PublicKey; privateKey: forge.pki.rsa.PrivateKey } {
 	const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 	const privateKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 	const forgeKey = forge.pki.privateKeyFromPem(privateKeyPem) as forge.pki.rsa.PrivateKey;
@@ -37,8 +37,10 @@ function newKeyPair(): { privateKeyPem: string; publicKey: forge.pki.PublicKey; 
 function newCertificate(publicKey: forge.pki.PublicKey, commonName: string, validDays: number): forge.pki.Certificate {
 	const certificate = forge.pki.createCertificate();
 	certificate.publicKey = publicKey;
-	// A positive random serial (the top bit cleared keeps DER from reading it as negative).
-	certificate.serialNumber = `0${randomBytes(15).toString('hex')}`;
+	// A random positive serial in minimal DER form: first byte 0x40-0x7f (top bit clear, no zero padding).
+	const serial = randomBytes(16);
+	serial[0] = 0x40 | (serial[0] & 0x3f);
+	certificate.serialNumber = serial.toString('hex');
 	certificate.validity.notBefore = new Date(Date.now() - 60 * 60 * 1000);
 	certificate.validity.notAfter = new Date(Date.now() + validDays * 24 * 60 * 60 * 1000);
 	certificate.setSubject([{ name: 'commonName', value: commonName }]);
@@ -47,7 +49,7 @@ function newCertificate(publicKey: forge.pki.PublicKey, commonName: string, vali
 
 function fromPems(caCertPem: string, caKeyPem: string): CertificateAuthority {
 	const caCertificate = forge.pki.certificateFromPem(caCertPem);
-	const caKey = forge.pki.privateKeyFromPem(caKeyPem);
+	const caKey = forge.pki.privateKeyFromPem(caKeyPem) as forge.pki.rsa.PrivateKey;
 	return {
 		caCertPem,
 		issue(hostnames) {

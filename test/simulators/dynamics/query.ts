@@ -181,17 +181,24 @@ function compareKeys(a: string | number | null, b: string | number | null): numb
 	return a < b ? -1 : 1;
 }
 
-function orderedRecords(state: DynamicsState, query: ListQuery): EntityRecord[] {
-	const matching = state.records(query.definition.logicalName).filter((record) => !query.filter || query.filter(record));
-	const keyed = matching.map((record) => ({ record, keys: query.order.map((term) => sortKey(state, term.attribute, record)) }));
+/** The ids of the matching rows in query order (ties and the default order by primary key). */
+function orderedIds(state: DynamicsState, query: ListQuery): string[] {
+	const entity = query.definition.logicalName;
+	if (query.order.length === 0) {
+		const ids = state.idsInOrder(entity);
+		const filter = query.filter;
+		return filter ? ids.filter((id) => filter(state.get(entity, id) as EntityRecord)) : [...ids];
+	}
+	const matching = state.records(entity).filter((record) => !query.filter || query.filter(record));
+	const keyed = matching.map((record) => ({ id: record.id, keys: query.order.map((term) => sortKey(state, term.attribute, record)) }));
 	keyed.sort((a, b) => {
 		for (let index = 0; index < query.order.length; index++) {
 			const order = compareKeys(a.keys[index], b.keys[index]);
 			if (order !== 0) return query.order[index].descending ? -order : order;
 		}
-		return a.record.id < b.record.id ? -1 : a.record.id > b.record.id ? 1 : 0;
+		return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 	});
-	return keyed.map((entry) => entry.record);
+	return keyed.map((entry) => entry.id);
 }
 
 /** One entry of a page: a record id, or (in a delta) the id of a deleted record. */
@@ -374,7 +381,7 @@ export function listRecords(context: ListContext, definition: EntityDefinition, 
 		const items =
 			deltaVersion !== undefined
 				? changesSince(context.state, definition, deltaVersion)
-				: orderedRecords(context.state, query).map((record): CursorItem => ({ id: record.id }));
+				: orderedIds(context.state, query).map((id): CursorItem => ({ id }));
 		cursor = {
 			items,
 			total: items.length,

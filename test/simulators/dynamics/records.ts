@@ -231,7 +231,7 @@ export function reconcileState(definition: EntityDefinition, values: RecordValue
 
 /** Columns Dataverse derives on every write: full name, composite addresses, owning user/team, parent account. */
 export function computeColumns(definition: EntityDefinition, values: RecordValues): void {
-	if (attributeOf(definition, 'fullname') && 'firstname' in values) {
+	if (attributeOf(definition, 'fullname') && attributeOf(definition, 'firstname')) {
 		values.fullname = [values.firstname, values.lastname].filter((part) => typeof part === 'string' && part.trim()).join(' ') || null;
 	}
 	for (const prefix of ['address1_', 'address2_']) {

@@ -390,8 +390,20 @@ export function entityByName(logicalName: string): EntityDefinition | undefined 
 	return ENTITIES.find((definition) => definition.logicalName === logicalName);
 }
 
+/** Memoizes a derived view of a table definition (definitions never change). */
+function perDefinition<T>(build: (definition: EntityDefinition) => T): (definition: EntityDefinition) => T {
+	const cache = new WeakMap<EntityDefinition, T>();
+	return (definition) => {
+		let value = cache.get(definition);
+		if (value === undefined) cache.set(definition, (value = build(definition)));
+		return value;
+	};
+}
+
+const attributesByName = perDefinition((definition) => new Map(definition.attributes.map((candidate) => [candidate.logicalName, candidate])));
+
 export function attributeOf(definition: EntityDefinition, logicalName: string): AttributeDefinition | undefined {
-	return definition.attributes.find((candidate) => candidate.logicalName === logicalName);
+	return attributesByName(definition).get(logicalName);
 }
 
 /** The name of the Web API property that carries a column: `_ownerid_value` for lookups, the logical name otherwise. */
@@ -406,7 +418,7 @@ export interface NavigationProperty {
 }
 
 /** Single-valued navigation properties a write may bind (`ownerid`, `parentcustomerid_account`...). */
-export function navigationProperties(definition: EntityDefinition): Map<string, NavigationProperty> {
+export const navigationProperties = perDefinition((definition) => {
 	const navigation = new Map<string, NavigationProperty>();
 	for (const candidate of definition.attributes) {
 		if (!isLookup(candidate) || candidate.attributeOf || !candidate.targets) continue;
@@ -415,7 +427,7 @@ export function navigationProperties(definition: EntityDefinition): Map<string, 
 		} else navigation.set(candidate.logicalName, { attribute: candidate, targets: candidate.targets });
 	}
 	return navigation;
-}
+});
 
 /** The navigation property a lookup value was set through, for the associatednavigationproperty annotation. */
 export function navigationName(attribute: AttributeDefinition, target: string): string {
@@ -447,18 +459,18 @@ export function edmType(attribute: AttributeDefinition): string {
 }
 
 /** The Web API properties of a table, in the order a full read returns them. */
-export function wireAttributes(definition: EntityDefinition): AttributeDefinition[] {
-	return definition.attributes.filter((candidate) => !candidate.attributeOf && candidate.validForRead);
-}
+export const wireAttributes = perDefinition((definition) => definition.attributes.filter((candidate) => !candidate.attributeOf && candidate.validForRead));
 
-const propertyMaps = new WeakMap<EntityDefinition, Map<string, AttributeDefinition>>();
+/** The values a new record starts with: column defaults, the first state with its default status. */
+export const defaultValues = perDefinition((definition) => {
+	const defaults: Record<string, boolean | number> = {};
+	for (const candidate of definition.attributes) {
+		if (candidate.defaultValue !== undefined) defaults[candidate.logicalName] = candidate.defaultValue;
+		const firstOption = candidate.options?.[0];
+		if ((candidate.type === 'State' || candidate.type === 'Status') && firstOption) defaults[candidate.logicalName] = firstOption.value;
+	}
+	return defaults;
+});
 
 /** A table's Web API properties by name (`firstname`, `_ownerid_value`...). */
-export function wireProperties(definition: EntityDefinition): Map<string, AttributeDefinition> {
-	let map = propertyMaps.get(definition);
-	if (!map) {
-		map = new Map(wireAttributes(definition).map((candidate) => [propertyName(candidate), candidate]));
-		propertyMaps.set(definition, map);
-	}
-	return map;
-}
+export const wireProperties = perDefinition((definition) => new Map(wireAttributes(definition).map((candidate) => [propertyName(candidate), candidate])));

@@ -7,9 +7,8 @@
  */
 import { randomBytes, randomUUID } from 'crypto';
 import type { SelfSignedCertificate } from '../tls';
-import { type EntityDefinition, ACCOUNT, CONTACT, ENTITIES, SYSTEMUSER, TEAM, attributeOf, entityByName, entityBySet, stableGuid } from './schema';
+import { type EntityDefinition, ACCOUNT, CONTACT, ENTITIES, SYSTEMUSER, TEAM, attributeOf, defaultValues, entityByName, entityBySet, stableGuid } from './schema';
 import {
-	type ColumnValue,
 	type EntityRecord,
 	type LookupRef,
 	type RecordValues,
@@ -31,6 +30,8 @@ interface Table {
 	tombstones: Tombstone[];
 	/** Alternate key column → lower-cased value → record id. */
 	keys: Map<string, Map<string, string>>;
+	/** The ids sorted, kept until a row is added or removed (the default order of queries). */
+	sortedIds?: string[];
 }
 
 export interface AppRegistration {
@@ -137,9 +138,7 @@ export class DynamicsState {
 
 	private insertSystemRow(definition: EntityDefinition, id: string, values: RecordValues): void {
 		const row: RecordValues = { [definition.primaryIdAttribute]: id, businessunitid: { entity: 'businessunit', id: this.businessUnitId }, ...values };
-		computeColumns(definition, row);
-		const version = this.nextVersion();
-		this.put(this.table(definition.logicalName), { id, version, values: { ...row, versionnumber: version } });
+		this.store(this.table(definition.logicalName), id, row, {});
 	}
 
 	now(): Date {
@@ -174,6 +173,13 @@ export class DynamicsState {
 		return [...this.table(entity).rows.values()];
 	}
 
+	/** All ids of a table in ascending order (cached: paging the default order never re-sorts). */
+	idsInOrder(entity: string): readonly string[] {
+		const table = this.table(entity);
+		table.sortedIds ??= [...table.rows.keys()].sort();
+		return table.sortedIds;
+	}
+
 	count(entity: string): number {
 		return this.table(entity).rows.size;
 	}
@@ -191,6 +197,7 @@ export class DynamicsState {
 	private put(table: Table, record: EntityRecord): void {
 		this.remember(table, record.id);
 		const previous = table.rows.get(record.id);
+		if (!previous) table.sortedIds = undefined;
 		this.unindex(table, previous);
 		table.rows.set(record.id, record);
 		for (const column of table.definition.alternateKeys) {
@@ -213,7 +220,7 @@ export class DynamicsState {
 	private remove(table: Table, id: string): void {
 		this.remember(table, id);
 		this.unindex(table, table.rows.get(id));
-		table.rows.delete(id);
+		if (table.rows.delete(id)) table.sortedIds = undefined;
 	}
 
 	private remember(table: Table, id: string): void {
@@ -308,41 +315,37 @@ export class DynamicsState {
 		if (table.rows.has(id)) throw new DataverseError(412, CODES.duplicateRecord, 'Cannot insert duplicate key.');
 		const actor = this.actorFor(options);
 		const stamp = isoSeconds(options.at ?? this.now());
-		const values: RecordValues = {};
-		for (const attribute of definition.attributes) {
-			if (attribute.attributeOf) continue;
-			values[attribute.logicalName] = attribute.defaultValue ?? null;
-		}
-		for (const attribute of definition.attributes) {
-			const state = attribute.options?.find((option) => option.defaultStatus !== undefined);
-			if (attribute.type === 'State' && state) values[attribute.logicalName] = state.value;
-			if (attribute.type === 'Status') values[attribute.logicalName] = attribute.options?.[0]?.value ?? null;
-		}
-		Object.assign(values, changes, {
+		const values: RecordValues = {
+			...defaultValues(definition),
+			...changes,
 			[definition.primaryIdAttribute]: id,
 			createdon: stamp,
 			modifiedon: stamp,
 			createdby: actor,
 			modifiedby: actor,
-		});
+		};
 		values.ownerid ??= actor;
 		if (typeof values.creditlimit === 'number') values.transactioncurrencyid = { entity: 'transactioncurrency', id: this.transactionCurrencyId };
-		if ('owningbusinessunit' in values) values.owningbusinessunit = { entity: 'businessunit', id: this.businessUnitId };
+		values.owningbusinessunit = { entity: 'businessunit', id: this.businessUnitId };
+		return this.store(table, id, values, changes);
+	}
+
+	/** Derives the computed columns, checks keys, and saves the record under a new version, empty columns left out. */
+	private store(table: Table, id: string, values: RecordValues, changes: RecordValues): EntityRecord {
+		const { definition } = table;
 		reconcileState(definition, values, changes);
 		computeColumns(definition, values);
 		this.checkAlternateKeys(table, id, values);
 		const version = this.nextVersion();
-		const record: EntityRecord = { id, version, values: { ...this.onlyDefined(definition, values), versionnumber: version } };
+		const stored: RecordValues = {};
+		for (const [name, value] of Object.entries(values)) {
+			const attribute = attributeOf(definition, name);
+			if (value !== null && value !== undefined && attribute && !attribute.attributeOf) stored[name] = value;
+		}
+		stored.versionnumber = version;
+		const record: EntityRecord = { id, version, values: stored };
 		this.put(table, record);
 		return record;
-	}
-
-	private onlyDefined(definition: EntityDefinition, values: RecordValues): RecordValues {
-		const result: RecordValues = {};
-		for (const attribute of definition.attributes) {
-			if (!attribute.attributeOf && attribute.logicalName in values) result[attribute.logicalName] = values[attribute.logicalName] as ColumnValue;
-		}
-		return result;
 	}
 
 	/** Applies a Web API body to an existing record: a new version, modifiedon now, modifiedby the actor. */
@@ -358,13 +361,7 @@ export class DynamicsState {
 		}
 		const values: RecordValues = { ...current.values, ...changes, modifiedon: isoSeconds(options.at ?? this.now()), modifiedby: this.actorFor(options) };
 		if (typeof values.creditlimit === 'number') values.transactioncurrencyid ??= { entity: 'transactioncurrency', id: this.transactionCurrencyId };
-		reconcileState(definition, values, changes);
-		computeColumns(definition, values);
-		this.checkAlternateKeys(table, current.id, values);
-		const version = this.nextVersion();
-		const record: EntityRecord = { id: current.id, version, values: { ...values, versionnumber: version } };
-		this.put(table, record);
-		return record;
+		return this.store(table, current.id, values, changes);
 	}
 
 	/** Deletes a record and leaves a tombstone for change tracking. */
