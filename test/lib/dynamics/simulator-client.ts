@@ -2,14 +2,17 @@
  * Settings and clients aimed at a running Dynamics simulator, the way a user would fill in the
  * credential for it ("Use Custom Endpoint" with the simulator as org and authority host).
  */
-import { DynamicsCredentialValues, DynamicsSettings, parseDynamicsSettings } from '../../../lib/dynamics/settings';
+import { DynamicsSettings, parseDynamicsSettings } from '../../../lib/dynamics/settings';
 import { dynamicsTokenProvider } from '../../../lib/dynamics/auth';
 import { DynamicsClient, DynamicsClientOptions } from '../../../lib/dynamics/client';
 import { authenticatedTransport } from '../../../lib/http/bearer';
 import { HttpRequest, HttpTransport, nodeHttpTransport } from '../../../lib/http/transport';
 import type { DynamicsSimulator } from '../../simulators/dynamics';
 
-export function simulatorCredential(sim: DynamicsSimulator, overrides: DynamicsCredentialValues = {}): DynamicsCredentialValues {
+/** Credential values as n8n stores them: strings and booleans. */
+export type CredentialFields = Record<string, string | boolean>;
+
+export function simulatorCredential(sim: DynamicsSimulator, overrides: CredentialFields = {}): CredentialFields {
 	return {
 		rootServiceAddress: sim.url,
 		apiVersion: '9.2',
@@ -23,7 +26,7 @@ export function simulatorCredential(sim: DynamicsSimulator, overrides: DynamicsC
 	};
 }
 
-export function simulatorSettings(sim: DynamicsSimulator, overrides: DynamicsCredentialValues = {}): DynamicsSettings {
+export function simulatorSettings(sim: DynamicsSimulator, overrides: CredentialFields = {}): DynamicsSettings {
 	return parseDynamicsSettings(simulatorCredential(sim, overrides));
 }
 
@@ -33,7 +36,7 @@ export function simulatorTransport(sim: DynamicsSimulator): HttpTransport {
 
 export interface SimulatorClientOptions {
 	client?: Partial<DynamicsClientOptions>;
-	credential?: DynamicsCredentialValues;
+	credential?: CredentialFields;
 	/** Sees every request on the wire (token requests included, Authorization header set). */
 	observe?: (request: HttpRequest) => void;
 }
