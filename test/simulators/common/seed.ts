@@ -24,7 +24,7 @@ export interface SeedPerson {
 	doNotBulkEmail?: boolean;
 }
 
-const LONG_FIRST_NAME = 'Maximilianus-Bartholomaeus-Christophorus-Alexandr'; // 50 characters: firstname's MaxLength
+const LONG_FIRST_NAME = 'Maximilianus-Bartholomaeus-Christophorus-Alexandre'; // 50 characters: firstname's MaxLength
 const LONG_JOB_TITLE = 'Senior Vice President of Strategic Partnerships, Enterprise Accounts and Customer Success (EMEA)'.padEnd(100, '.');
 
 export const HARD_CASES: SeedPerson[] = [
