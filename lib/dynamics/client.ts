@@ -6,7 +6,7 @@
  */
 import { HttpMethod, HttpRequest, HttpResponse, HttpTransport, DEFAULT_TIMEOUT_MS, describeUrl } from '../http/transport';
 import { RetryOptions, withRetries } from '../http/retry';
-import { DynamicsApiError, errorFromResponse } from './errors';
+import { DynamicsApiError, ERROR_CODES, errorFromResponse } from './errors';
 import { ODataValue, assertGuid, assertPropertyName, buildQuery, keyPath, recordPath } from './odata';
 
 /** Dataverse's largest page and its default. */
@@ -236,14 +236,14 @@ export class DynamicsClient {
 		return rows;
 	}
 
-	/** One record by id, or undefined when it does not exist. */
+	/** One record by id, or undefined when it does not exist (an unknown entity set still throws). */
 	async find<T = Record<string, unknown>>(entitySet: string, id: string, options: { select?: string[]; includeAnnotations?: PreferOptions['includeAnnotations'] } = {}): Promise<T | undefined> {
 		try {
 			return await this.getJson<T>(recordPath(entitySet, id) + buildQuery({ select: options.select }), {
 				prefer: { includeAnnotations: options.includeAnnotations },
 			});
 		} catch (error) {
-			if (error instanceof DynamicsApiError && error.status === 404) return undefined;
+			if (error instanceof DynamicsApiError && error.status === 404 && error.code !== ERROR_CODES.odataParse) return undefined;
 			throw error;
 		}
 	}

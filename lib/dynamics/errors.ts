@@ -11,6 +11,8 @@ export const ERROR_CODES = {
 	objectDoesNotExist: '0x80040217',
 	recordNotFoundByEntityKey: '0x80060891',
 	duplicateRecord: '0x80040237',
+	/** OData URL errors: unknown property (400), unknown entity set or segment (404). */
+	odataParse: '0x80060888',
 } as const;
 
 export interface DynamicsErrorDetails {

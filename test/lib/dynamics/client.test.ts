@@ -161,6 +161,7 @@ describe('writes and ETags', () => {
 		expect(updated.etag).not.toBe(read!['@odata.etag']);
 		await client.delete('contacts', created.id!);
 		expect(await client.find('contacts', created.id!)).toBeUndefined();
+		await expect(client.find('contactz', created.id!)).rejects.toMatchObject({ status: 404, code: '0x80060888' });
 	});
 
 	it('surfaces a stale ETag as ConcurrencyConflictError and leaves the record as the other writer left it', async () => {
