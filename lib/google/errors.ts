@@ -82,10 +82,14 @@ export function isExpiredSyncToken(httpStatus: number | undefined, reason: strin
 	return httpStatus !== undefined && httpStatus >= 400 && httpStatus < 500 && (reason === 'EXPIRED_SYNC_TOKEN' || /sync token is expired/i.test(message));
 }
 
-/** A description of a failure without a response (network), naming the underlying error code when known. */
-function networkDescription(error: ResponseError): string {
-	const cause = error.cause as { code?: string; message?: string } | undefined;
-	return cause?.message ?? error.message ?? String(error);
+/** A failure without an HTTP answer: the network (a socket error code somewhere in the cause chain), or whatever the transport refused with. */
+function withoutResponse(error: ResponseError, operation: string): GooglePeopleError {
+	for (let level: ResponseError | undefined = error, depth = 0; level && depth < 6; level = level.cause as ResponseError | undefined, depth++) {
+		if (typeof level.code === 'string' && /^(E[A-Z]+|TimeoutError)$/.test(level.code)) {
+			return new GooglePeopleError(operation, `Google Contacts could not be reached for ${operation}: ${level.message ?? level.code}. Check the network or proxy and try again.`, { status: level.code });
+		}
+	}
+	return new GooglePeopleError(operation, `Google Contacts ${operation} failed: ${error.message ?? String(error)}`);
 }
 
 /**
@@ -96,9 +100,7 @@ export function toGooglePeopleError(error: unknown, operation: string, resourceN
 	if (error instanceof GooglePeopleError) return error;
 	const failure = (error ?? {}) as ResponseError;
 	const httpStatus = failure.response?.status;
-	if (httpStatus === undefined) {
-		return new GooglePeopleError(operation, `Google Contacts could not be reached for ${operation}: ${networkDescription(failure)}. Check the network or proxy and try again.`);
-	}
+	if (httpStatus === undefined) return withoutResponse(failure, operation);
 	const body = (failure.response?.data ?? {}) as ErrorBody;
 	if (typeof body.error === 'string') {
 		// An OAuth token endpoint answer: the refresh token no longer works.
