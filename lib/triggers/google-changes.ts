@@ -5,7 +5,7 @@
  * listing in progress); it stays a few hundred bytes whatever the account's size.
  *
  * - Start: "now" lists the account once with personFields=metadata only, to obtain a sync token,
- *   and reports nothing; "all" lists every contact as a change (the initial sync).
+ *   and reports nothing; "allContacts" lists every contact as a change (the initial sync).
  * - Each poll reads at most `maxContacts` contacts (whole pages; at least one page), and stops
  *   early when the time budget runs low; a listing continues on the next poll from its page token.
  *   Google asks that a page token be used with the very request it came from, so a listing keeps
@@ -89,8 +89,8 @@ export interface PollLog {
 export interface GoogleChangesOptions {
 	/** Which events to report (others are read and skipped). */
 	events: readonly GoogleChangeEvent[];
-	/** Without a cursor: report every existing contact ('all'), or only what changes from now on ('now'). */
-	startWith: 'now' | 'all';
+	/** Without a cursor: report every existing contact ('allContacts'), or only what changes from now on ('now'). */
+	startWith: 'now' | 'allContacts';
 	/** The Person fields to return on each change. */
 	personFields: readonly string[];
 	/** Contacts one poll reads at most (at least one page is read). */
@@ -162,7 +162,7 @@ function requestFields(personFields: readonly string[]): string {
 	return [...new Set([...personFields, ...DECISION_FIELDS])].join(',');
 }
 
-function firstListing(startWith: 'now' | 'all', options: GoogleChangesOptions): Listing {
+function firstListing(startWith: GoogleChangesOptions['startWith'], options: GoogleChangesOptions): Listing {
 	return startWith === 'now'
 		? { pass: 'bootstrap', personFields: 'metadata', pageSize: MAX_PAGE_SIZE }
 		: { pass: 'initial', personFields: requestFields(options.personFields), pageSize: changesPageSize(options.maxContacts) };
@@ -296,7 +296,7 @@ export async function pollGoogleChanges(client: ConnectionsReader, cursor: Googl
 }
 
 /** How many contacts a test event shows at most. */
-export const SAMPLE_SIZE = 3;
+export const SAMPLE_SIZE = 5;
 /** Recent contacts read for a sample, more than shown so that an event filter still finds some. */
 const SAMPLE_PAGE_SIZE = 25;
 

@@ -111,7 +111,7 @@ describe('pollGoogleChanges', () => {
 
 	it('with all existing contacts: each contact exactly once over polls of at most Max Contacts, with a cursor of a few hundred bytes', async () => {
 		const maxContacts = 400;
-		const polls = await pollUntilIdle(client, undefined, options({ startWith: 'all', maxContacts }));
+		const polls = await pollUntilIdle(client, undefined, options({ startWith: 'allContacts', maxContacts }));
 		const names = polls.flatMap((poll) => poll.changes.map((change) => change.resourceName));
 
 		expect(polls.map((poll) => poll.contactsRead)).toEqual([400, 400, 400, 400, 400, 400, 100]);
@@ -125,7 +125,7 @@ describe('pollGoogleChanges', () => {
 	});
 
 	it('splits Max Contacts into equal pages of at most 1000 and reads several per poll', async () => {
-		const polls = await pollUntilIdle(client, undefined, options({ startWith: 'all', maxContacts: 1500 }));
+		const polls = await pollUntilIdle(client, undefined, options({ startWith: 'allContacts', maxContacts: 1500 }));
 
 		expect(polls.map((poll) => [poll.requests, poll.contactsRead])).toEqual([
 			[2, 1500],
@@ -137,7 +137,7 @@ describe('pollGoogleChanges', () => {
 		let clock = 0;
 		// Each reading of the clock moves it 1 s, so one page "takes" 1 s.
 		const now = () => (clock += 1000);
-		const polls = await pollUntilIdle(client, undefined, options({ startWith: 'all', maxContacts: 2500, budgetMs: 3500, now }));
+		const polls = await pollUntilIdle(client, undefined, options({ startWith: 'allContacts', maxContacts: 2500, budgetMs: 3500, now }));
 
 		expect(polls.map((poll) => poll.requests)).toEqual([1, 1, 1, 1]);
 		expect(new Set(polls.flatMap((poll) => poll.changes.map((change) => change.resourceName))).size).toBe(2500);

@@ -1,0 +1,154 @@
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import type { IDataObject, INodeExecutionData, INodePropertyOptions, INodeType, INodeTypeDescription, IPollFunctions, JsonObject } from 'n8n-workflow';
+import { GooglePeopleError } from '../../lib/google/errors';
+import {
+	DEFAULT_TRIGGER_PERSON_FIELDS,
+	READABLE_PERSON_FIELDS,
+	parseGoogleChangesCursor,
+	pollGoogleChanges,
+	sampleGoogleChanges,
+	type GoogleChange,
+	type GoogleChangeEvent,
+	type GoogleChangesOptions,
+} from '../../lib/triggers/google-changes';
+import { googleContactsClient } from '../shared/google';
+
+/** "phoneNumbers" → "Phone Numbers". */
+function fieldLabel(field: string): string {
+	return field.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/^./, (first) => first.toUpperCase());
+}
+
+const PERSON_FIELD_OPTIONS: INodePropertyOptions[] = READABLE_PERSON_FIELDS.map((field) => ({ name: fieldLabel(field), value: field })).sort((a, b) => a.name.localeCompare(b.name));
+
+/** n8n's error types as they are; People API errors keep their HTTP status; anything else names the node. */
+function nodeError(context: IPollFunctions, error: unknown): Error {
+	if (error instanceof NodeOperationError || error instanceof NodeApiError) return error;
+	if (error instanceof GooglePeopleError) {
+		const details = { message: error.message, status: error.status ?? null, reason: error.reason ?? null } as JsonObject;
+		return new NodeApiError(context.getNode(), details, { message: error.message, httpCode: error.httpStatus === undefined ? undefined : String(error.httpStatus) });
+	}
+	return new NodeOperationError(context.getNode(), error as Error);
+}
+
+function items(context: IPollFunctions, changes: GoogleChange[]): INodeExecutionData[] {
+	return context.helpers.returnJsonArray(changes as unknown as IDataObject[]);
+}
+
+export class GoogleContactsTrigger implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Google Contacts Trigger',
+		name: 'googleContactsTrigger',
+		icon: 'file:../../icons/googleContacts.svg',
+		group: ['trigger'],
+		version: 1,
+		description: 'Starts the workflow when contacts are created, updated or deleted in Google Contacts',
+		defaults: { name: 'Google Contacts Trigger' },
+		credentials: [{ name: 'googleContactsSyncOAuth2Api', required: true }],
+		polling: true,
+		inputs: [],
+		outputs: ['main'],
+		properties: [
+			{
+				displayName: 'Events',
+				name: 'events',
+				type: 'multiOptions',
+				options: [
+					{
+						name: 'Created',
+						value: 'created',
+						description: 'A contact new to the sync was added or changed: it is not linked to a Dynamics 365 contact yet (Google does not tell when a contact was created)',
+					},
+					{ name: 'Updated', value: 'updated', description: 'A contact linked to a Dynamics 365 contact by the sync was changed' },
+					{ name: 'Deleted', value: 'deleted', description: 'A contact was deleted' },
+				],
+				default: ['created', 'updated', 'deleted'],
+				description: 'Which changes start the workflow. Each item has "event", "resourceName" and the "person".',
+			},
+			{
+				displayName: 'Start With',
+				name: 'startWith',
+				type: 'options',
+				options: [
+					{
+						name: 'Changes From Now On',
+						value: 'now',
+						description: 'The first activation marks the place and emits nothing; later polls emit what changes',
+					},
+					{
+						name: 'All Existing Contacts',
+						value: 'allContacts',
+						description: 'An initial sync: the first polls emit every contact, then the changes follow',
+					},
+				],
+				default: 'now',
+				description: 'Where the trigger starts when it is first activated. Later activations continue where it stopped.',
+			},
+			{
+				displayName: 'Person Fields',
+				name: 'personFields',
+				type: 'multiOptions',
+				options: PERSON_FIELD_OPTIONS,
+				default: [...DEFAULT_TRIGGER_PERSON_FIELDS],
+				description:
+					'Contact fields to return. The default is what the default field mapping and the Contact Filter use; Client Data holds the link to the Dynamics 365 contact.',
+			},
+			{
+				displayName: 'Max Contacts per Poll',
+				name: 'maxContacts',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: 1000,
+				description: 'The most contacts one poll reads; the rest follow on the next polls, so a large initial sync never holds the whole account in memory',
+			},
+			{
+				displayName: 'Ignore Our Own Sync Writes',
+				name: 'ignoreOwnWrites',
+				type: 'boolean',
+				default: true,
+				description:
+					'Whether to leave out contacts whose synced values still equal the fingerprint the last sync stored on them: the sync\'s own writes coming back, so a two-way sync does not loop. A synced contact whose only change is to fields the sync does not carry (labels, nickname) is left out too.',
+			},
+		],
+	};
+
+	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
+		const events = this.getNodeParameter('events', []) as GoogleChangeEvent[];
+		const personFields = this.getNodeParameter('personFields', DEFAULT_TRIGGER_PERSON_FIELDS) as string[];
+		const client = await googleContactsClient(this);
+		try {
+			if (this.getMode() === 'manual') {
+				// "Fetch test event": a sample of recently changed contacts; the stored cursor is neither read nor moved.
+				const sample = await sampleGoogleChanges(client, { events, personFields });
+				if (sample.length) return [items(this, sample)];
+				if (!events.some((event) => event !== 'deleted')) {
+					throw new NodeOperationError(this.getNode(), 'Deleted contacts cannot be fetched as a test event', {
+						description: 'Google reports deletions only to the polls of an active workflow. Select Created or Updated too to see a sample, or activate the workflow and delete a contact.',
+					});
+				}
+				throw new NodeOperationError(this.getNode(), 'No matching contacts found in Google Contacts', {
+					description: 'The test event shows recently changed contacts of the selected events (Created: not linked to Dynamics 365 yet; Updated: linked). Create or change a contact in Google Contacts, then fetch again.',
+				});
+			}
+			const staticData = this.getWorkflowStaticData('node');
+			const options: GoogleChangesOptions = {
+				events,
+				startWith: this.getNodeParameter('startWith', 'now') as GoogleChangesOptions['startWith'],
+				personFields,
+				maxContacts: this.getNodeParameter('maxContacts', 1000) as number,
+				ignoreOwnWrites: this.getNodeParameter('ignoreOwnWrites', true) as boolean,
+				// Older n8n versions have no poll budget.
+				budgetMs: typeof this.getPollBudgetMs === 'function' ? this.getPollBudgetMs() : undefined,
+				log: {
+					info: (message) => this.logger.info(message, { node: this.getNode().name, workflowId: this.getWorkflow().id }),
+					warn: (message) => this.logger.warn(message, { node: this.getNode().name, workflowId: this.getWorkflow().id }),
+				},
+			};
+			const result = await pollGoogleChanges(client, parseGoogleChangesCursor(staticData.cursor), options);
+			// Written only now: a failed poll leaves the cursor where it was, and the next poll repeats its pages.
+			staticData.cursor = result.cursor as unknown as IDataObject;
+			return result.changes.length ? [items(this, result.changes)] : null;
+		} catch (error) {
+			throw nodeError(this, error);
+		}
+	}
+}
