@@ -34,6 +34,17 @@ describe('limits', () => {
 		expectGoogleError(await connections({ personFields: 'names', pageSize: '-1' }), 400, 'INVALID_ARGUMENT');
 	});
 
+	test('sortOrder orders the listing; totalPeople and totalItems count it', async () => {
+		const names = async (sortOrder: string) => (await connections({ personFields: 'names', pageSize: '1000', sortOrder })).body.connections.map((person: any) => person.names?.[0]?.givenName ?? '');
+		const byFirstName = await names('FIRST_NAME_ASCENDING');
+		expect(byFirstName).toEqual([...byFirstName].sort((a, b) => a.localeCompare(b)));
+		const ascending = (await connections({ personFields: 'metadata', pageSize: '1000' })).body;
+		const descending = (await connections({ personFields: 'metadata', pageSize: '1000', sortOrder: 'LAST_MODIFIED_DESCENDING' })).body;
+		expect(descending.connections.map((person: any) => person.resourceName)).toEqual(ascending.connections.map((person: any) => person.resourceName).reverse());
+		expect(ascending).toMatchObject({ totalPeople: 150, totalItems: 150 });
+		expectGoogleError(await connections({ personFields: 'names', sortOrder: 'RANDOM' }), 400, 'INVALID_ARGUMENT');
+	});
+
 	test('a page token only works with the parameters of the first call', async () => {
 		const first = await connections({ personFields: 'names', pageSize: '100' });
 		expect((await connections({ personFields: 'names', pageSize: '100', pageToken: first.body.nextPageToken })).body.connections).toHaveLength(50);
@@ -190,10 +201,15 @@ describe('contact groups', () => {
 		const removeLast = await call('POST', `/v1/${group}/members:modify`, { body: { resourceNamesToRemove: [people[0]] } });
 		expect(removeLast.body).toEqual({ canNotRemoveLastContactGroupResourceNames: [people[0]] });
 
+		const batch = await call('GET', '/v1/contactGroups:batchGet', { query: { resourceNames: [group, 'contactGroups/myContacts', 'contactGroups/0'], maxMembers: '1' } });
+		expect(batch.body.responses.map((response: any) => response.contactGroup?.memberResourceNames?.length ?? response.status.code)).toEqual([1, 1, 5]);
+		const groupSync = (await call('GET', '/v1/contactGroups', {})).body.nextSyncToken;
 		const renamed = await call('PUT', `/v1/${group}`, { body: { contactGroup: { name: 'Unsubscribed' }, updateGroupFields: 'name' } });
 		expect(renamed.body).toMatchObject({ name: 'Unsubscribed', formattedName: 'Unsubscribed' });
 		expect((await call('DELETE', `/v1/${group}`, { query: { deleteContacts: 'false' } })).status).toBe(200);
 		expect((await call('GET', `/v1/${group}`)).status).toBe(404);
+		const groupChanges = await call('GET', '/v1/contactGroups', { query: { syncToken: groupSync } });
+		expect(groupChanges.body.contactGroups).toEqual([expect.objectContaining({ resourceName: group, metadata: expect.objectContaining({ deleted: true }) })]);
 		const after = await call('GET', `/v1/${people[0]}`, { query: { personFields: 'memberships' } });
 		expect(after.body.memberships.map((membership: any) => membership.contactGroupMembership.contactGroupId)).toEqual(['myContacts']);
 		expectGoogleError(await call('POST', '/v1/contactGroups/friends/members:modify', { body: { resourceNamesToAdd: [people[0]] } }), 400, 'INVALID_ARGUMENT');
