@@ -7,6 +7,7 @@ import type { ILoadOptionsFunctions, INodePropertyOptions } from 'n8n-workflow';
 import { readFields } from '../../lib/dynamics/metadata';
 import { GOOGLE_FIELDS, describeGoogleField } from '../../lib/google/fields';
 import type { FieldDescriptor } from '../../lib/model/fields';
+import { contactColumnOptions, getContactColumns } from '../shared/columns';
 import { assertCredentialSelected, getContactGroups } from '../shared/pickers';
 import { DYNAMICS_CREDENTIAL, dynamicsClient } from '../shared/transport';
 import { CUSTOM_GOOGLE_FIELD, operatorOptions } from './rule';
@@ -27,19 +28,16 @@ async function chosenField(context: ILoadOptionsFunctions): Promise<FieldDescrip
 	return (await dynamicsFields(context)).find((field) => field.name === name);
 }
 
-function describe(field: FieldDescriptor): string {
-	return `${field.name} · ${field.type}${field.custom ? ' · custom' : ''}${field.writable ? '' : ' · read-only'}`;
-}
-
 /** Every column of the org's contact table the filter can test, custom columns included, by display name. */
 export async function getDynamicsColumns(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
-	return (await dynamicsFields(this)).map((field) => ({ name: field.label, value: field.name, description: describe(field) }));
+	assertCredentialSelected(this, DYNAMICS_CREDENTIAL, 'list the columns of Dynamics 365 contacts');
+	return getContactColumns.call(this);
 }
 
 /** The Google Contacts fields, then "Custom Field" for a custom field by its name. */
 export async function getGoogleFields(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
 	return [
-		...GOOGLE_FIELDS.map((field) => ({ name: field.label, value: field.name, description: describe(field) })),
+		...contactColumnOptions(GOOGLE_FIELDS),
 		{ name: 'Custom Field', value: CUSTOM_GOOGLE_FIELD, description: 'A custom field by its name (Google Contacts → contact → Custom field)' },
 	];
 }
@@ -62,8 +60,5 @@ export async function getFieldChoices(this: ILoadOptionsFunctions): Promise<INod
 export async function getLinkColumns(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
 	const columns = (await dynamicsFields(this)).filter((field) => field.type === 'text' && field.writable);
 	columns.sort((a, b) => Number(b.custom === true) - Number(a.custom === true));
-	return [
-		{ name: 'None', value: '', description: 'Match Dynamics 365 and Google contacts by email only' },
-		...columns.map((field) => ({ name: field.label, value: field.name, description: describe(field) })),
-	];
+	return [{ name: 'None', value: '', description: 'Match Dynamics 365 and Google contacts by the Google contact\'s link and by email' }, ...contactColumnOptions(columns)];
 }

@@ -5,7 +5,7 @@
  * on as error items with "continue on fail"); "exists in the other app" for 1,000 items costs a
  * bounded number of requests, counted by the simulators.
  */
-import { NodeOperationError, type IDataObject, type INodeExecutionData, type INodeParameters } from 'n8n-workflow';
+import { NodeOperationError, type ICredentialDataDecryptedObject, type IDataObject, type INodeExecutionData, type INodeParameters } from 'n8n-workflow';
 import { LINK_KEYS } from '../../../lib/mapping';
 import { N8nHarness, type CredentialValues } from '../../harness/n8n';
 import { startDynamicsSimulator, type DynamicsSimulator } from '../../simulators/dynamics';
@@ -31,7 +31,7 @@ let contacts: IDataObject[];
 /** The one contact with 250 loyalty points who prefers the phone (two custom columns). */
 let loyalPhoneContactId: string;
 
-async function googleCredential(sim: GoogleSimulator): Promise<IDataObject> {
+async function googleCredential(sim: GoogleSimulator): Promise<ICredentialDataDecryptedObject> {
 	return {
 		clientId: sim.clientId,
 		clientSecret: sim.clientSecret,
@@ -43,7 +43,7 @@ async function googleCredential(sim: GoogleSimulator): Promise<IDataObject> {
 }
 
 function conditions(source: 'dynamics' | 'google', list: IDataObject[], extra: INodeParameters = {}): INodeParameters {
-	return { source, combine: 'all', [`${source}Conditions`]: { condition: list }, ...extra };
+	return { source, combine: 'all', [`${source}Conditions`]: { condition: list }, ...extra } as INodeParameters;
 }
 
 async function filter(parameters: INodeParameters, inputItems: IDataObject[], options: { continueOnFail?: boolean } = {}) {
@@ -66,7 +66,7 @@ beforeAll(async () => {
 	// Owned by the application user, as contacts the sync created are.
 	for (const record of seeded.slice(5, 8)) dynamics.state.updateContact(record.id, { 'ownerid@odata.bind': `/systemusers(${dynamics.applicationUserId})` });
 	loyalPhoneContactId = dynamics.state.updateContact(seeded[8].id, { new_loyaltypoints: 250, new_preferredchannel: 100000001 }).id;
-	credentials = { microsoftDynamics365Api: simulatorCredential(dynamics) as IDataObject, googleContactsSyncOAuth2Api: await googleCredential(google) };
+	credentials = { microsoftDynamics365Api: simulatorCredential(dynamics) as ICredentialDataDecryptedObject, googleContactsSyncOAuth2Api: await googleCredential(google) };
 	n8n = await N8nHarness.create({ packages: [PACKAGE], credentials });
 	contacts = await simulatorClient(dynamics).getAll<IDataObject>('contacts', { includeAnnotations: true });
 });
@@ -110,7 +110,7 @@ describe('pickers list what the org and the Google account have', () => {
 
 	it('fields: every contact column, custom ones included; operators and choices follow the picked column', async () => {
 		const columns = await n8n.loadOptions(FILTER, 'getDynamicsColumns');
-		expect(columns).toContainEqual({ name: 'Preferred Channel', value: 'new_preferredchannel', description: 'new_preferredchannel · choice · custom' });
+		expect(columns).toContainEqual({ name: 'Preferred Channel', value: 'new_preferredchannel', description: 'new_preferredchannel · choice, custom' });
 		expect(columns.map((column) => column.value)).toEqual(expect.arrayContaining(['emailaddress1', 'birthdate', 'new_loyaltypoints', 'new_vip', 'ownerid']));
 		const editing = (field: string, name: string) => ({
 			parameters: conditions('dynamics', [{ type: 'field', field }]),
