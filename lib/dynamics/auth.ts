@@ -150,24 +150,25 @@ function redact(message: string, settings: DynamicsSettings): string {
 	return secrets.filter((secret) => secret.length >= 4).reduce((text, secret) => text.split(secret).join('[redacted]'), message);
 }
 
-function describeFailure(error: unknown, settings: DynamicsSettings, lastFailure: string | undefined): EntraIdError {
+/** The message and codes for what MSAL threw; the message is redacted by the caller. */
+function describeFailure(error: unknown, settings: DynamicsSettings, lastFailure: string | undefined): { message: string; aadsts?: string; errorCode?: string } {
 	if (error instanceof ServerError || (error instanceof AuthError && /AADSTS\d+/.test(error.errorMessage))) {
 		const aadsts = error instanceof ServerError && error.errorNo ? String(error.errorNo) : /AADSTS(\d+)/.exec(error.errorMessage)?.[1];
 		const description = /Description:\s*(.*?)(?:\s+Trace ID:|\s+- Correlation ID:|$)/s.exec(error.errorMessage)?.[1] ?? error.errorMessage;
 		const message = (aadsts && AADSTS_FIXES[aadsts]) ?? `Entra ID refused the token request (${error.errorCode}): ${description.trim()}`;
-		return new EntraIdError(message, { aadsts, errorCode: error.errorCode });
+		return { message, aadsts, errorCode: error.errorCode };
 	}
 	if (error instanceof AuthError) {
 		const cause = lastFailure ? ` (${lastFailure})` : '';
 		if (/network|endpoints_resolution|openid_config/i.test(error.errorCode)) {
-			return new EntraIdError(
-				`Could not get a token from Entra ID at ${settings.authority}${cause}. Check the Tenant ID, the Cloud (or Custom Authority Host) and this machine's network and proxy settings.`,
-				{ errorCode: error.errorCode },
-			);
+			return {
+				message: `Could not get a token from Entra ID at ${settings.authority}${cause}. Check the Tenant ID, the Cloud (or Custom Authority Host) and this machine's network and proxy settings.`,
+				errorCode: error.errorCode,
+			};
 		}
-		return new EntraIdError(`MSAL could not get a token (${error.errorCode}): ${error.errorMessage || error.message}${cause}`, { errorCode: error.errorCode });
+		return { message: `MSAL could not get a token (${error.errorCode}): ${error.errorMessage || error.message}${cause}`, errorCode: error.errorCode };
 	}
-	return new EntraIdError(`Could not get a token from Entra ID at ${settings.authority}: ${(error as Error)?.message ?? String(error)}`);
+	return { message: `Could not get a token from Entra ID at ${settings.authority}: ${(error as Error)?.message ?? String(error)}` };
 }
 
 export interface AcquireTokenOptions {
@@ -192,9 +193,10 @@ export async function acquireToken(settings: DynamicsSettings, transport: HttpTr
 		if (options.rejectedToken && token.token === options.rejectedToken && !options.forceRefresh) return await request(true);
 		return token;
 	} catch (error) {
-		const failure = error instanceof EntraIdError ? error : describeFailure(error, settings, scope.lastFailure);
-		failure.message = redact(failure.message, settings);
-		throw failure;
+		if (error instanceof EntraIdError) throw error;
+		// Redacted before the error exists, so its stack carries the redacted text too.
+		const { message, ...codes } = describeFailure(error, settings, scope.lastFailure);
+		throw new EntraIdError(redact(message, settings), codes);
 	}
 }
 

@@ -204,7 +204,7 @@ export class DynamicsClient {
 
 	async getJson<T>(pathOrUrl: string, options: Omit<SendOptions, 'json' | 'body'> = {}): Promise<T> {
 		const response = await this.send('GET', pathOrUrl, options);
-		return parseJson<T>(response, pathOrUrl);
+		return parseJson<T>(response, `GET ${describeUrl(this.resolve(pathOrUrl))}`);
 	}
 
 	/** Pages of a collection, following @odata.nextLink unchanged and re-sending the same Prefer each time. */
