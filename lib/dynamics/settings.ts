@@ -174,7 +174,7 @@ function cloudOfHost(hostname: string): DynamicsCloud | undefined {
 
 const CLOUD_NAMES: Record<DynamicsCloud, string> = {
 	global: 'Global',
-	usGovernment: 'US Government (GCC High / DoD)',
+	usGovernment: 'US Government L4/L5 (GCC High / DoD)',
 	china: 'China (21Vianet)',
 };
 

@@ -137,7 +137,7 @@ describe('parseDynamicsSettings', () => {
 		expect(parseDynamicsSettings(values({ rootServiceAddress: 'https://contoso.crm.dynamics.cn', cloud: 'china' })).authority).toBe(`https://login.chinacloudapi.cn/${TENANT}`);
 		const mismatch = errorOf(() => parseDynamicsSettings(values({ rootServiceAddress: 'https://agency.crm.microsoftdynamics.us' })));
 		expect(mismatch.field).toBe('Cloud');
-		expect(mismatch.message).toContain('Choose US Government (GCC High / DoD)');
+		expect(mismatch.message).toContain('Choose US Government L4/L5 (GCC High / DoD).');
 		expect(errorOf(() => parseDynamicsSettings(values({ cloud: 'mars' }))).field).toBe('Cloud');
 	});
 
