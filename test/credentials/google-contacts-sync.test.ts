@@ -5,7 +5,7 @@
  */
 import { N8nHarness } from '../harness/n8n';
 import { startGoogleSimulator, type GoogleSimulator } from '../simulators/google';
-import { accessTokenFor } from '../simulators/google/testing';
+import { n8nCredentialFor } from '../simulators/google/testing';
 import { GoogleContactsSyncOAuth2Api } from '../../credentials/GoogleContactsSyncOAuth2Api.credentials';
 
 const TYPE = 'googleContactsSyncOAuth2Api';
@@ -22,18 +22,6 @@ beforeEach(() => {
 	sim.reset({ contacts: 3 });
 	sim.counters.reset();
 });
-
-async function connectedValues(overrides: Record<string, unknown> = {}) {
-	return {
-		clientId: sim.clientId,
-		clientSecret: sim.clientSecret,
-		useCustomEndpoint: true,
-		apiRootUrl: sim.rootUrl,
-		tokenUrl: sim.tokenUrl,
-		oauthTokenData: { access_token: await accessTokenFor(sim), refresh_token: sim.refreshToken, token_type: 'Bearer', scope: 'https://www.googleapis.com/auth/contacts' },
-		...overrides,
-	};
-}
 
 async function resolved(values: Record<string, unknown>) {
 	const reference = await n8n.credentials.save(TYPE, values as never);
@@ -69,12 +57,12 @@ test('with the switch on, the token and consent URLs follow the overrides', asyn
 });
 
 test('the credential test lists one connection from the configured API root', async () => {
-	await expect(n8n.testCredential(TYPE, await connectedValues())).resolves.toMatchObject({ status: 'OK' });
+	await expect(n8n.testCredential(TYPE, await n8nCredentialFor(sim))).resolves.toMatchObject({ status: 'OK' });
 	expect(sim.counters.snapshot()['people.connections.list']).toBe(1);
 });
 
 test('an access token the server expired is refreshed by n8n through the overridden token URL', async () => {
-	const values = await connectedValues();
+	const values = await n8nCredentialFor(sim);
 	sim.state.expireAccessTokens();
 	sim.counters.reset();
 	await expect(n8n.testCredential(TYPE, values)).resolves.toMatchObject({ status: 'OK' });
@@ -84,7 +72,7 @@ test('an access token the server expired is refreshed by n8n through the overrid
 });
 
 test('a revoked grant fails the credential test', async () => {
-	const values = await connectedValues();
+	const values = await n8nCredentialFor(sim);
 	sim.state.revokeRefreshTokens();
 	const result = await n8n.testCredential(TYPE, values);
 	expect(result.status).toBe('Error');

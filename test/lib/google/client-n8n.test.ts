@@ -6,7 +6,7 @@
  */
 import { N8nHarness } from '../../harness/n8n';
 import { startGoogleSimulator, type GoogleSimulator } from '../../simulators/google';
-import { accessTokenFor } from '../../simulators/google/testing';
+import { n8nCredentialFor } from '../../simulators/google/testing';
 
 const PROBE = 'n8n-nodes-google-probe.googleContactsProbe';
 
@@ -22,14 +22,7 @@ beforeAll(async () => {
 afterAll(() => sim.close());
 
 async function connect(): Promise<void> {
-	await n8n.credentials.save('googleContactsSyncOAuth2Api', {
-		clientId: sim.clientId,
-		clientSecret: sim.clientSecret,
-		useCustomEndpoint: true,
-		apiRootUrl: sim.rootUrl,
-		tokenUrl: sim.tokenUrl,
-		oauthTokenData: { access_token: await accessTokenFor(sim), refresh_token: sim.refreshToken, token_type: 'Bearer' },
-	});
+	await n8n.credentials.save('googleContactsSyncOAuth2Api', await n8nCredentialFor(sim));
 	sim.counters.reset();
 }
 

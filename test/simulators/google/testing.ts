@@ -40,6 +40,22 @@ export async function accessTokenFor(sim: GoogleSimulator, refreshToken = sim.re
 	return body.access_token;
 }
 
+/**
+ * Values of a connected "Google Contacts (Sync) OAuth2 API" credential (googleContactsSyncOAuth2Api)
+ * pointed at the simulator: its custom endpoint on, and token data as n8n stores it after consent.
+ */
+export async function n8nCredentialFor(sim: GoogleSimulator, overrides: Record<string, unknown> = {}) {
+	return {
+		clientId: sim.clientId,
+		clientSecret: sim.clientSecret,
+		useCustomEndpoint: true,
+		apiRootUrl: sim.rootUrl,
+		tokenUrl: sim.tokenUrl,
+		oauthTokenData: { access_token: await accessTokenFor(sim), refresh_token: sim.refreshToken, token_type: 'Bearer', scope: 'https://www.googleapis.com/auth/contacts' },
+		...overrides,
+	};
+}
+
 export interface RawAnswer {
 	status: number;
 	headers: Headers;
