@@ -11,7 +11,7 @@ import { N8nHarness, type CredentialValues } from '../../harness/n8n';
 import { startDynamicsSimulator, type DynamicsSimulator } from '../../simulators/dynamics';
 import { CONTACT, attributeOf } from '../../simulators/dynamics/schema';
 import { startGoogleSimulator, type GoogleSimulator } from '../../simulators/google';
-import { accessTokenFor } from '../../simulators/google/testing';
+import { n8nCredentialFor } from '../../simulators/google/testing';
 import { simulatorClient, simulatorCredential } from '../../lib/dynamics/simulator-client';
 
 const FILTER = 'n8n-nodes-dynamics365-sync.contactFilter';
@@ -30,17 +30,6 @@ let n8n: N8nHarness;
 let contacts: IDataObject[];
 /** The one contact with 250 loyalty points who prefers the phone (two custom columns). */
 let loyalPhoneContactId: string;
-
-async function googleCredential(sim: GoogleSimulator): Promise<ICredentialDataDecryptedObject> {
-	return {
-		clientId: sim.clientId,
-		clientSecret: sim.clientSecret,
-		useCustomEndpoint: true,
-		apiRootUrl: sim.rootUrl,
-		tokenUrl: sim.tokenUrl,
-		oauthTokenData: { access_token: await accessTokenFor(sim), refresh_token: sim.refreshToken, token_type: 'Bearer', scope: 'https://www.googleapis.com/auth/contacts' },
-	};
-}
 
 function conditions(source: 'dynamics' | 'google', list: IDataObject[], extra: INodeParameters = {}): INodeParameters {
 	return { source, combine: 'all', [`${source}Conditions`]: { condition: list }, ...extra } as INodeParameters;
@@ -66,7 +55,7 @@ beforeAll(async () => {
 	// Owned by the application user, as contacts the sync created are.
 	for (const record of seeded.slice(5, 8)) dynamics.state.updateContact(record.id, { 'ownerid@odata.bind': `/systemusers(${dynamics.applicationUserId})` });
 	loyalPhoneContactId = dynamics.state.updateContact(seeded[8].id, { new_loyaltypoints: 250, new_preferredchannel: 100000001 }).id;
-	credentials = { microsoftDynamics365Api: simulatorCredential(dynamics) as ICredentialDataDecryptedObject, googleContactsSyncOAuth2Api: await googleCredential(google) };
+	credentials = { microsoftDynamics365Api: simulatorCredential(dynamics) as ICredentialDataDecryptedObject, googleContactsSyncOAuth2Api: await n8nCredentialFor(google) };
 	n8n = await N8nHarness.create({ packages: [PACKAGE], credentials });
 	contacts = await simulatorClient(dynamics).getAll<IDataObject>('contacts', { includeAnnotations: true });
 });
