@@ -77,7 +77,7 @@ function errorReason(body: ErrorBody['error']): string | undefined {
 	return body.details?.find((detail) => detail.reason)?.reason ?? body.errors?.find((error) => error.reason)?.reason;
 }
 
-export function isExpiredSyncToken(httpStatus: number | undefined, reason: string | undefined, message: string): boolean {
+function isExpiredSyncToken(httpStatus: number | undefined, reason: string | undefined, message: string): boolean {
 	if (httpStatus === 410) return true;
 	return httpStatus !== undefined && httpStatus >= 400 && httpStatus < 500 && (reason === 'EXPIRED_SYNC_TOKEN' || /sync token is expired/i.test(message));
 }

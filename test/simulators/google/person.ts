@@ -66,7 +66,7 @@ function formattedType(field: string, type: string | null | undefined): string |
  * E.164 as Google computes it for a user in the US: "+" numbers and "00" numbers are international,
  * ten national digits are North American; other national numbers have no canonical form.
  */
-export function canonicalPhone(value: string): string | undefined {
+function canonicalPhone(value: string): string | undefined {
 	const withoutExtension = value.replace(/\s*(ext\.?|x|#)\s*\d+\s*$/i, '').replace(/\(0\)/g, '');
 	const digits = withoutExtension.replace(/\D/g, '');
 	if (withoutExtension.trim().startsWith('+')) return digits.length >= 7 ? `+${digits}` : undefined;

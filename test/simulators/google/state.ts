@@ -14,6 +14,7 @@ import {
 	notFound,
 	projectGroup,
 	projectPerson,
+	statusOf,
 	unauthenticated,
 } from './wire';
 import { UPDATABLE_PERSON_FIELDS, matchesQuery, normalizeFields, searchTerms, validatePersonShape } from './person';
@@ -373,7 +374,7 @@ export class GoogleState {
 		return {
 			responses: resourceNames.map((resourceName) => {
 				const stored = this.people.get(resourceName);
-				if (!stored) return { requestedResourceName: resourceName, httpStatusCode: 404, status: { code: 5, message: 'Requested entity was not found.' } };
+				if (!stored) return { requestedResourceName: resourceName, httpStatusCode: 404, status: statusOf(notFound()) };
 				return { requestedResourceName: resourceName, httpStatusCode: 200, person: projectPerson(stored.person, fields), status: {} };
 			}),
 		};
@@ -495,7 +496,7 @@ export class GoogleState {
 		return {
 			responses: resourceNames.map((resourceName) => {
 				const stored = this.groups.get(resourceName);
-				if (!stored || stored.deleted) return { requestedResourceName: resourceName, status: { code: 5, message: 'Requested entity was not found.' } };
+				if (!stored || stored.deleted) return { requestedResourceName: resourceName, status: statusOf(notFound()) };
 				return { requestedResourceName: resourceName, contactGroup: this.projectGroupOf(stored, fields, maxMembers), status: {} };
 			}),
 		};
