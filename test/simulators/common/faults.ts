@@ -65,21 +65,26 @@ export class FaultInjector {
 		return this.rules.map((rule) => ({ ...rule }));
 	}
 
-	/** Decides the fault for one request on `route`; latency from several rules adds up, the first failure wins. */
+	/**
+	 * Decides the fault for one request on `route`: latency from several rules adds up, the first
+	 * failure wins, and a counted rule is used up only by a request it actually affected, so "two 429s
+	 * then two 503s" is two rules in that order.
+	 */
 	take(route: string): Fault | undefined {
 		let fault: Fault | undefined;
 		for (const rule of this.rules) {
 			if (!routeMatches(rule.route, route)) continue;
+			if (rule.count !== undefined && rule.count <= 0) continue;
+			const failureTaken = fault?.status !== undefined || fault?.reset === true;
+			const fails = rule.reset === true || rule.status !== undefined;
+			if (fails && failureTaken && !rule.latencyMs) continue;
 			if (rule.probability !== undefined && this.random() >= rule.probability) continue;
-			if (rule.count !== undefined) {
-				if (rule.count <= 0) continue;
-				rule.count -= 1;
-			}
+			if (rule.count !== undefined) rule.count -= 1;
 			fault ??= {};
 			if (rule.latencyMs) fault.latencyMs = (fault.latencyMs ?? 0) + rule.latencyMs;
-			if (!fault.status && !fault.reset) {
+			if (fails && !failureTaken) {
 				if (rule.reset) fault.reset = true;
-				else if (rule.status) {
+				else {
 					fault.status = rule.status;
 					fault.retryAfterSeconds = rule.retryAfterSeconds;
 				}
