@@ -51,6 +51,9 @@ const NOUNS: Record<CanonicalType, string> = {
 	owner: 'owner (a user or team)',
 };
 
+/** The type in words, for pickers and messages: "whole number", "owner (a user or team)". */
+export const canonicalTypeNoun = (type: CanonicalType): string => NOUNS[type];
+
 const article = (noun: string) => (/^[aeiou]/.test(noun) ? `an ${noun}` : `a ${noun}`);
 const fieldOf = (type: CanonicalType) => `${article(NOUNS[type])} field`;
 /** "text" and "multi-line text" are mass nouns: no article. */

@@ -53,6 +53,8 @@ export interface ListQuery {
 	definition: EntityDefinition;
 	select?: AttributeDefinition[];
 	filter?: RowPredicate<EntityRecord>;
+	/** Set when the filter only lists primary keys: the rows come from the key index, as SQL would read them. */
+	keys?: Set<string>;
 	order: OrderTerm[];
 	top?: number;
 	count: boolean;
@@ -156,11 +158,19 @@ export function parseListQuery(definition: EntityDefinition, params: URLSearchPa
 		definition,
 		select: parseSelect(definition, params.get('$select')),
 		filter: filterText === null ? undefined : compileFilter(filterText, recordFilterScope(definition)),
+		keys: filterText === null ? undefined : primaryKeyList(definition, filterText),
 		order: parseOrderBy(definition, params.get('$orderby')),
 		top,
 		count: countText?.toLowerCase() === 'true',
 		expand: parseExpand(definition, params.get('$expand')),
 	};
+}
+
+/** The ids of a filter that is nothing but "<primary key> eq <guid>" clauses joined by "or" (a read by id list). */
+function primaryKeyList(definition: EntityDefinition, filterText: string): Set<string> | undefined {
+	const clause = new RegExp(`^\\(?\\s*${definition.primaryIdAttribute}\\s+eq\\s+([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\\s*\\)?$`, 'i');
+	const ids = filterText.split(/\s+or\s+/i).map((part) => clause.exec(part.trim())?.[1]?.toLowerCase());
+	return ids.every((id) => id !== undefined) ? new Set(ids as string[]) : undefined;
 }
 
 /** Sort keys as SQL compares them: strings case-insensitively, lookups by their target's name, nulls first. */
@@ -185,11 +195,12 @@ function compareKeys(a: string | number | null, b: string | number | null): numb
 function orderedIds(state: DynamicsState, query: ListQuery): string[] {
 	const entity = query.definition.logicalName;
 	if (query.order.length === 0) {
-		const ids = state.idsInOrder(entity);
-		const filter = query.filter;
+		const { filter, keys } = query;
+		const ids = keys ? state.idsInOrder(entity).filter((id) => keys.has(id)) : state.idsInOrder(entity);
 		return filter ? ids.filter((id) => filter(state.get(entity, id) as EntityRecord)) : [...ids];
 	}
-	const matching = state.records(entity).filter((record) => !query.filter || query.filter(record));
+	const rows = query.keys ? [...query.keys].map((id) => state.get(entity, id)).filter((record): record is EntityRecord => record !== undefined) : state.records(entity);
+	const matching = rows.filter((record) => !query.filter || query.filter(record));
 	const keyed = matching.map((record) => ({ id: record.id, keys: query.order.map((term) => sortKey(state, term.attribute, record)) }));
 	keyed.sort((a, b) => {
 		for (let index = 0; index < query.order.length; index++) {
