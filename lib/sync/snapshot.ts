@@ -18,8 +18,9 @@
  * Encoding (a compact, stable JSON; empty fields are left out):
  *   {"v":1,"f":{"names.givenName":"Jan","emailAddresses":["jan@example.nl"],"biographies[0].value":{"sha256":"…"}},"x":["userDefined:Source"]}
  * `v` is the format version, `f` the values by Google field name (lib/google/fields), `x` the extra
- * fields tracked. Writers store `encodeSnapshot(googleSnapshot(personAfterTheWrite, extraFields))`
- * in the same update as the values.
+ * fields tracked. Writers store `encodeSnapshot(googleSnapshot({ ...current, ...update }, extraFields))`
+ * in the same update as the values: the snapshot of the whole contact as it will be after the write
+ * (current read with every synced field), not of the partial update body alone.
  */
 import { createHash } from 'crypto';
 import { describeGoogleField, readGoogleField, type GooglePerson } from '../google/fields';
