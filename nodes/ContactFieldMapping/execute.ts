@@ -57,6 +57,9 @@ interface ItemSpec {
 	options: MappingOptions;
 }
 
+/** Where the target's current record is looked for unless the options say otherwise. */
+const CURRENT_RECORD_FIELD = 'current';
+
 const APP_NAMES = { dynamics: 'Dynamics 365', google: 'Google Contacts', plain: 'plain fields' } as const;
 
 /** A field the user names ("Custom Field"): a Google custom field is `userDefined:<label>`, a plain one its key. */
@@ -254,7 +257,8 @@ function outputJson(record: TargetRecord, source: SourceContact): IDataObject {
 function mapItem(json: Record<string, unknown>, mapping: CompiledMapping, options: MappingOptions): { json: IDataObject } | { error: MappingError } {
 	const found = sourceContact(json, mapping.sides);
 	if ('error' in found) return found;
-	const target = currentRecord(json, options.currentRecordField);
+	// The option's default applies also when the option was never added to the node.
+	const target = currentRecord(json, options.currentRecordField ?? CURRENT_RECORD_FIELD);
 	if ('error' in target) return target;
 	const sourceId = mapping.sides.source === 'plain' ? plainId(json, options.plainIdField) : undefined;
 	const result = mapContact(found.source.record, mapping, { current: target.current, sourceId });
