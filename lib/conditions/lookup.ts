@@ -5,12 +5,15 @@
  * `or` filters), never one request per item.
  */
 
-import type { DynamicsClient } from '../dynamics/client';
+import type { DynamicsClient, PageOptions } from '../dynamics/client';
+import { FORMATTED_VALUE_ANNOTATION } from '../dynamics/contact-fields';
 import { buildQuery, inFilterChunks, type ODataValue } from '../dynamics/odata';
 import type { FindByEmailOptions, GoogleContactsClient } from '../google/client';
 import { normalizeEmail } from '../mapping/normalize';
+import type { FieldDescriptor } from '../model/fields';
 import { buildCounterpartIndex, emailsToLookUp, linksToLookUp, type CounterpartIndex, type CounterpartOptions } from './counterparts';
-import { guidOf, type ContactRecord } from './record';
+import { guidOf, type ContactRecord, type DynamicsRecord } from './record';
+import type { Condition, ContactRule } from './types';
 
 /** Answers which links and emails exist in the app the contacts are synced with. */
 export interface CounterpartDirectory {
@@ -56,10 +59,16 @@ const CONTACTS = 'contacts';
 const EMAIL_COLUMNS = ['emailaddress1', 'emailaddress2', 'emailaddress3'];
 
 /** The rows whose column(s) equal one of the values, chunk by chunk (each filter within a URL's budget). */
-async function rowsMatching(client: DynamicsClient, columns: string | string[], values: ODataValue[], select: string[]): Promise<Array<Record<string, unknown>>> {
+async function rowsMatching(
+	client: DynamicsClient,
+	columns: string | string[],
+	values: ODataValue[],
+	select: string[],
+	options: PageOptions = {},
+): Promise<Array<Record<string, unknown>>> {
 	const rows: Array<Record<string, unknown>> = [];
 	for (const filter of inFilterChunks(columns, values)) {
-		rows.push(...(await client.getAll<Record<string, unknown>>(CONTACTS + buildQuery({ select, filter }))));
+		rows.push(...(await client.getAll<Record<string, unknown>>(CONTACTS + buildQuery({ select, filter }), options)));
 	}
 	return rows;
 }
@@ -98,4 +107,52 @@ export function dynamicsDirectory(client: DynamicsClient, options: DynamicsDirec
 			return [...new Set(present.filter((email) => wanted.has(email)))];
 		},
 	};
+}
+
+function columnsReadBy(condition: Condition, options: CounterpartOptions): string[] {
+	switch (condition?.kind) {
+		case 'ownership':
+			return ['ownerid'];
+		case 'emailOptIn':
+			return [condition.channel === 'bulkEmail' ? 'donotbulkemail' : 'donotemail'];
+		case 'active':
+			return ['statecode'];
+		case 'statusReason':
+			return ['statuscode'];
+		case 'field':
+			return [condition.field];
+		case 'existsInOtherApp':
+			return options.dynamicsLinkColumn ? [...EMAIL_COLUMNS, options.dynamicsLinkColumn] : EMAIL_COLUMNS;
+		default:
+			return [];
+	}
+}
+
+/** The Web API properties the rules read from a Dynamics contact: lookups and owners as `_<name>_value`. */
+export function dynamicsPropertiesRead(rules: ContactRule[], fields: FieldDescriptor[], options: CounterpartOptions = {}): string[] {
+	const types = new Map(fields.map((field) => [field.name, field.type]));
+	const columns = rules.flatMap((rule) => rule.conditions.flatMap((condition) => columnsReadBy(condition, options)));
+	const properties = columns.map((column) => {
+		const type = types.get(column);
+		return type === 'lookup' || type === 'owner' ? `_${column}_value` : column;
+	});
+	return [...new Set(properties.filter((property) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(property)))];
+}
+
+/**
+ * Completes Dynamics contacts that lack properties the rules read (a trigger returning other columns):
+ * the missing ones are read in bulk, with their formatted values, and fill the gaps; what the item
+ * holds is kept. Deletions and contacts that no longer exist stay as they are.
+ */
+export async function completeDynamicsRecords(client: DynamicsClient, records: ContactRecord[], properties: string[]): Promise<ContactRecord[]> {
+	const missingIn = (record: ContactRecord) => (record.app === 'dynamics' && record.event !== 'deleted' ? properties.filter((property) => !(property in record.contact)) : []);
+	const missing = [...new Set(records.flatMap(missingIn))];
+	if (missing.length === 0) return records;
+	const ids = [...new Set(records.filter((record) => missingIn(record).length).map((record) => guidOf((record as DynamicsRecord).contact.contactid) as string))];
+	const rows = await rowsMatching(client, 'contactid', ids.map((guid) => ({ guid })), ['contactid', ...missing], { includeAnnotations: FORMATTED_VALUE_ANNOTATION.slice(1) });
+	const byId = new Map(rows.map((row) => [guidOf(row.contactid), row]));
+	return records.map((record) => {
+		const row = record.app === 'dynamics' && missingIn(record).length ? byId.get(guidOf(record.contact.contactid)) : undefined;
+		return row && record.app === 'dynamics' ? { ...record, contact: { ...row, ...record.contact } } : record;
+	});
 }

@@ -1,19 +1,20 @@
 /**
- * The Contact Filter's run: read the rule, fetch once what it needs (field metadata, the connection's
- * user, label names, and the other app's counterparts for the whole batch), then evaluate each item
- * with lib/conditions and route it to "Kept" or "Not Kept".
+ * The Contact Filter's run: read the rule, fetch once what it needs for the whole batch (field
+ * metadata, label names, columns the items lack, the connection's user, the other app's
+ * counterparts), then evaluate each item with lib/conditions and route it to "Kept" or "Not Kept".
  *
  * Errors: a rule that cannot run stops the node before any item is evaluated; a malformed item stops
- * it at that item. With "Continue (using error output)" or "Continue" on, failures become error items
- * on "Not Kept" instead (n8n's own fallback would pass every input item on to "Kept", where a sync
- * would act on them).
+ * it at that item. With "continue on fail", failures become error items on "Not Kept" instead (n8n's
+ * own fallback for a node that throws would pass every input item on to "Kept", where a sync acts).
  */
 import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 import { contextNeeds, evaluateConditions, validateRule, type Evaluation, type EvaluationContext } from '../../lib/conditions/evaluate';
-import { dynamicsDirectory, googleDirectory, lookUpCounterparts, type CounterpartDirectory } from '../../lib/conditions/lookup';
-import { classifyRecord, type ClassifiedRecord, type ContactRecord } from '../../lib/conditions/record';
+import { completeDynamicsRecords, dynamicsDirectory, dynamicsPropertiesRead, googleDirectory, lookUpCounterparts } from '../../lib/conditions/lookup';
+import { classifyRecord, type ContactRecord } from '../../lib/conditions/record';
 import { RuleError, type ContactRule } from '../../lib/conditions/types';
+import type { DynamicsClient } from '../../lib/dynamics/client';
 import { readFields } from '../../lib/dynamics/metadata';
+import type { GoogleContactsClient } from '../../lib/google/client';
 import { GOOGLE_FIELDS } from '../../lib/google/fields';
 import type { FieldDescriptor } from '../../lib/model/fields';
 import { GOOGLE_CREDENTIAL, googleContactsClient } from '../shared/google';
@@ -29,9 +30,12 @@ interface FilterOptions {
 
 const APP_NAMES: Record<ContactApp, string> = { dynamics: 'Dynamics 365', google: 'Google Contacts' };
 const OTHER_APP: Record<ContactApp, ContactApp> = { dynamics: 'google', google: 'dynamics' };
+const RULE_FIX = 'Fix the condition named in the message under "Conditions".';
 
-/** A per-item outcome: the rule to apply, or why the item cannot be filtered. */
-type ItemRule = ContactRule | NodeOperationError;
+/** What each item gets: its rule or record, or the reason it cannot be filtered. */
+type OrError<T> = T | NodeOperationError;
+
+const failed = <T>(value: OrError<T>): value is NodeOperationError => value instanceof NodeOperationError;
 
 /** An item's error: a rule problem (with how to fix it), or a failure such as an expression that does not resolve. */
 function itemError(context: IExecuteFunctions, itemIndex: number, error: unknown, fix: string): NodeOperationError {
@@ -40,12 +44,32 @@ function itemError(context: IExecuteFunctions, itemIndex: number, error: unknown
 	return new NodeOperationError(context.getNode(), error as Error, { itemIndex });
 }
 
-const RULE_FIX = 'Fix the condition named in the message under "Conditions".';
+/** The node's two connections, each made once per run and only when something needs it. */
+class Connections {
+	private dynamicsClient?: Promise<DynamicsClient>;
+	private googleClient?: Promise<GoogleContactsClient>;
 
-/** Each item's rule (parameters can be expressions, so items may differ), labels named by name resolved once for all. */
-async function readRules(context: IExecuteFunctions, source: ContactApp, itemCount: number): Promise<ItemRule[]> {
+	constructor(private readonly context: IExecuteFunctions) {}
+
+	has(credential: string): boolean {
+		return Boolean(this.context.getNode().credentials?.[credential]);
+	}
+
+	dynamics(purpose: string): Promise<DynamicsClient> {
+		assertCredentialSelected(this.context, DYNAMICS_CREDENTIAL, purpose);
+		return (this.dynamicsClient ??= dynamicsClient(this.context));
+	}
+
+	google(purpose: string): Promise<GoogleContactsClient> {
+		assertCredentialSelected(this.context, GOOGLE_CREDENTIAL, purpose);
+		return (this.googleClient ??= googleContactsClient(this.context));
+	}
+}
+
+/** Each item's rule (parameters can be expressions, so items may differ); labels given by name are resolved once for all. */
+async function readRules(context: IExecuteFunctions, connections: Connections, source: ContactApp, itemCount: number): Promise<Array<OrError<ContactRule>>> {
 	const list = source === 'google' ? 'googleConditions' : 'dynamicsConditions';
-	const rules: ItemRule[] = [];
+	const rules: Array<OrError<ContactRule>> = [];
 	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
 		try {
 			const entries = context.getNodeParameter(`${list}.condition`, itemIndex, []) as ConditionParameters[];
@@ -54,14 +78,14 @@ async function readRules(context: IExecuteFunctions, source: ContactApp, itemCou
 			rules.push(itemError(context, itemIndex, error, RULE_FIX));
 		}
 	}
-	const labelNames = rules.flatMap((rule) => (rule instanceof NodeOperationError ? [] : labelNamesIn(rule)));
+	const labelNames = rules.flatMap((rule) => (failed(rule) ? [] : labelNamesIn(rule)));
 	if (labelNames.length === 0) return rules;
-	assertCredentialSelected(context, GOOGLE_CREDENTIAL, `find the labels named ${labelNames.map((name) => JSON.stringify(name)).join(', ')}`);
-	const groups = (await (await googleContactsClient(context)).listContactGroups())
+	const client = await connections.google(`find the labels named ${labelNames.map((name) => JSON.stringify(name)).join(', ')}`);
+	const groups = (await client.listContactGroups())
 		.filter((group) => group.resourceName)
 		.map((group) => ({ resourceName: group.resourceName as string, name: contactGroupName(group) }));
 	return rules.map((rule, itemIndex) => {
-		if (rule instanceof NodeOperationError) return rule;
+		if (failed(rule)) return rule;
 		try {
 			return resolveLabels(rule, groups);
 		} catch (error) {
@@ -70,17 +94,11 @@ async function readRules(context: IExecuteFunctions, source: ContactApp, itemCou
 	});
 }
 
-async function contactFields(context: IExecuteFunctions, source: ContactApp): Promise<FieldDescriptor[]> {
-	if (source === 'google') return GOOGLE_FIELDS;
-	assertCredentialSelected(context, DYNAMICS_CREDENTIAL, 'read the contact columns the conditions test');
-	return readFields(await dynamicsClient(context), 'contact');
-}
-
 /** Checks each distinct rule once against the fields; the problems become the item's error. */
-function validateRules(context: IExecuteFunctions, rules: ItemRule[], fields: FieldDescriptor[]): ItemRule[] {
+function validateRules(context: IExecuteFunctions, rules: Array<OrError<ContactRule>>, fields: FieldDescriptor[]): Array<OrError<ContactRule>> {
 	const verdicts = new Map<string, string[]>();
 	return rules.map((rule, itemIndex) => {
-		if (rule instanceof NodeOperationError) return rule;
+		if (failed(rule)) return rule;
 		const key = JSON.stringify(rule);
 		let problems = verdicts.get(key);
 		if (!problems) verdicts.set(key, (problems = validateRule(rule, fields)));
@@ -90,18 +108,9 @@ function validateRules(context: IExecuteFunctions, rules: ItemRule[], fields: Fi
 	});
 }
 
-function counterpartDirectory(context: IExecuteFunctions, source: ContactApp, options: FilterOptions): Promise<CounterpartDirectory> {
-	const condition = `check "Exists in ${APP_NAMES[OTHER_APP[source]]}"`;
-	if (source === 'dynamics') {
-		assertCredentialSelected(context, GOOGLE_CREDENTIAL, condition);
-		return googleContactsClient(context).then((client) => googleDirectory(client, { strategy: options.googleEmailLookup ?? 'auto' }));
-	}
-	assertCredentialSelected(context, DYNAMICS_CREDENTIAL, condition);
-	return dynamicsClient(context).then((client) => dynamicsDirectory(client, { linkColumn: options.dynamicsLinkColumn || undefined }));
-}
-
-/** A malformed item, or a contact of the other app, as the item's error. */
-function recordOf(context: IExecuteFunctions, source: ContactApp, classified: ClassifiedRecord, itemIndex: number): ContactRecord | NodeOperationError {
+/** The item as a contact of the app the node filters, or its error (malformed, or the other app's). */
+function recordOf(context: IExecuteFunctions, source: ContactApp, json: unknown, itemIndex: number): OrError<ContactRecord> {
+	const classified = classifyRecord(json);
 	if ('error' in classified) {
 		return new NodeOperationError(context.getNode(), `Item ${itemIndex} ${classified.error}`, {
 			itemIndex,
@@ -115,31 +124,48 @@ function recordOf(context: IExecuteFunctions, source: ContactApp, classified: Cl
 	});
 }
 
-/** What the rules need, fetched once for the whole batch. */
-async function evaluationContext(
-	context: IExecuteFunctions,
-	source: ContactApp,
-	rules: ContactRule[],
-	records: ContactRecord[],
-	options: FilterOptions,
-	fields: FieldDescriptor[],
-): Promise<EvaluationContext> {
-	const needs = contextNeeds(rules);
-	const evaluation: EvaluationContext = { fields };
-	if (needs.connectionUserId) {
-		assertCredentialSelected(context, DYNAMICS_CREDENTIAL, 'tell who the connection\'s user is');
-		evaluation.connectionUserId = (await (await dynamicsClient(context)).whoAmI()).UserId;
-	}
-	if (needs.counterparts) {
-		const directory = await counterpartDirectory(context, source, options);
-		evaluation.counterparts = await lookUpCounterparts(records, { dynamicsLinkColumn: options.dynamicsLinkColumn || undefined }, directory);
-	}
-	return evaluation;
+interface PreparedBatch {
+	rules: Array<OrError<ContactRule>>;
+	records: Array<OrError<ContactRecord>>;
+	evaluation: EvaluationContext;
 }
 
-function asNodeError(context: IExecuteFunctions, error: unknown): NodeOperationError {
-	if (error instanceof NodeOperationError) return error;
-	return new NodeOperationError(context.getNode(), error as Error, { description: 'No item was filtered.' });
+/** Everything but the per-item evaluation; throws when the node's rule (the first item's) cannot run. */
+async function prepareBatch(context: IExecuteFunctions, items: INodeExecutionData[], source: ContactApp, options: FilterOptions): Promise<PreparedBatch> {
+	const connections = new Connections(context);
+	const counterpartOptions = { dynamicsLinkColumn: options.dynamicsLinkColumn || undefined };
+	let rules = await readRules(context, connections, source, items.length);
+	const needs = contextNeeds(rules.filter((rule): rule is ContactRule => !failed(rule)));
+	let fields: FieldDescriptor[] = [];
+	if (needs.fields) fields = source === 'google' ? GOOGLE_FIELDS : await readFields(await connections.dynamics('read the contact columns the conditions test'), 'contact');
+	rules = validateRules(context, rules, fields);
+	if (failed(rules[0])) throw rules[0];
+
+	const records = items.map((item, itemIndex) => recordOf(context, source, item.json, itemIndex));
+	const runnable = items.map((_item, itemIndex) => itemIndex).filter((itemIndex) => !failed(rules[itemIndex]) && !failed(records[itemIndex]));
+	const applied = runnable.map((itemIndex) => rules[itemIndex] as ContactRule);
+	let contacts = runnable.map((itemIndex) => records[itemIndex] as ContactRecord);
+	// Items from a trigger that returns other columns: read the ones the conditions test, in bulk.
+	const properties = source === 'dynamics' ? dynamicsPropertiesRead(applied, fields, counterpartOptions) : [];
+	if (properties.length && connections.has(DYNAMICS_CREDENTIAL)) {
+		contacts = await completeDynamicsRecords(await connections.dynamics('read missing columns'), contacts, properties);
+		runnable.forEach((itemIndex, position) => (records[itemIndex] = contacts[position]));
+	}
+
+	const evaluation: EvaluationContext = { fields };
+	const runNeeds = contextNeeds(applied);
+	if (runNeeds.connectionUserId) {
+		evaluation.connectionUserId = (await (await connections.dynamics('tell who the connection\'s user is')).whoAmI()).UserId;
+	}
+	if (runNeeds.counterparts) {
+		const purpose = `check "Exists in ${APP_NAMES[OTHER_APP[source]]}"`;
+		const directory =
+			source === 'dynamics'
+				? googleDirectory(await connections.google(purpose), { strategy: options.googleEmailLookup ?? 'auto' })
+				: dynamicsDirectory(await connections.dynamics(purpose), { linkColumn: counterpartOptions.dynamicsLinkColumn });
+		evaluation.counterparts = await lookUpCounterparts(contacts, counterpartOptions, directory);
+	}
+	return { rules, records, evaluation };
 }
 
 export async function executeContactFilter(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
@@ -153,34 +179,23 @@ export async function executeContactFilter(this: IExecuteFunctions): Promise<INo
 	const source = this.getNodeParameter('source', 0) as ContactApp;
 	const options = this.getNodeParameter('options', 0, {}) as FilterOptions;
 
-	let rules: ItemRule[];
-	let records: Array<ContactRecord | NodeOperationError>;
-	let evaluation: EvaluationContext;
+	let batch: PreparedBatch;
 	try {
-		rules = await readRules(this, source, items.length);
-		const valid = rules.filter((rule): rule is ContactRule => !(rule instanceof NodeOperationError));
-		const fields = contextNeeds(valid).fields ? await contactFields(this, source) : [];
-		rules = validateRules(this, rules, fields);
-		// The first item's rule is the node's configuration: when it cannot run, nothing is evaluated.
-		if (rules[0] instanceof NodeOperationError) throw rules[0];
-		records = items.map((item, itemIndex) => recordOf(this, source, classifyRecord(item.json), itemIndex));
-		const runnable = records.filter((record, itemIndex): record is ContactRecord => !(record instanceof NodeOperationError) && !(rules[itemIndex] instanceof NodeOperationError));
-		const applied = rules.filter((rule, itemIndex): rule is ContactRule => !(rule instanceof NodeOperationError) && !(records[itemIndex] instanceof NodeOperationError));
-		evaluation = await evaluationContext(this, source, applied, runnable, options, fields);
+		batch = await prepareBatch(this, items, source, options);
 	} catch (error) {
-		const failure = asNodeError(this, error);
+		const failure = error instanceof NodeOperationError ? error : new NodeOperationError(this.getNode(), error as Error, { description: 'No item was filtered.' });
 		items.forEach((_item, itemIndex) => fail(itemIndex, failure));
 		return [kept, notKept];
 	}
 
 	items.forEach((item, itemIndex) => {
-		const rule = rules[itemIndex];
-		const record = records[itemIndex];
-		if (rule instanceof NodeOperationError) return fail(itemIndex, rule);
-		if (record instanceof NodeOperationError) return fail(itemIndex, record);
+		const rule = batch.rules[itemIndex];
+		const record = batch.records[itemIndex];
+		if (failed(rule)) return fail(itemIndex, rule);
+		if (failed(record)) return fail(itemIndex, record);
 		let outcome: Evaluation;
 		try {
-			outcome = evaluateConditions(rule, record, evaluation);
+			outcome = evaluateConditions(rule, record, batch.evaluation);
 		} catch (error) {
 			return fail(itemIndex, itemError(this, itemIndex, error, RULE_FIX));
 		}

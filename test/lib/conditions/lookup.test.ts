@@ -4,7 +4,7 @@
  */
 import { classifyRecord, type ContactRecord } from '../../../lib/conditions/record';
 import { findCounterpart } from '../../../lib/conditions/counterparts';
-import { dynamicsDirectory, googleDirectory, lookUpCounterparts } from '../../../lib/conditions/lookup';
+import { completeDynamicsRecords, dynamicsDirectory, dynamicsPropertiesRead, googleDirectory, lookUpCounterparts } from '../../../lib/conditions/lookup';
 import { inFilterChunks } from '../../../lib/dynamics/odata';
 import { GoogleContactsClient, type Person } from '../../../lib/google/client';
 import { createOAuth2Client } from '../../../lib/google/connection';
@@ -12,6 +12,7 @@ import { LINK_KEYS } from '../../../lib/mapping';
 import { startDynamicsSimulator, type DynamicsSimulator } from '../../simulators/dynamics';
 import { startGoogleSimulator, type GoogleSimulator } from '../../simulators/google';
 import { simulatorClient } from '../dynamics/simulator-client';
+import { CONTACT_FIELDS } from './fixtures';
 
 function record(json: unknown): ContactRecord {
 	const result = classifyRecord(json);
@@ -142,6 +143,34 @@ describe('Dynamics 365 as the other app', () => {
 		const requests = sim.counters.snapshot();
 		// One contactid filter, one link column filter, one email filter (plus the token).
 		expect(requests['contacts.list']).toBe(3);
+	});
+
+	test('the properties a rule reads (lookups as _<name>_value), and contacts that lack some completed in one request', async () => {
+		const rules = [
+			{ combine: 'all' as const, conditions: [{ kind: 'active' as const }, { kind: 'ownership' as const, match: 'connectionUser' as const }] },
+			{ combine: 'any' as const, conditions: [{ kind: 'field' as const, field: 'parentcustomerid', operator: 'isNotEmpty' as const }, { kind: 'existsInOtherApp' as const }] },
+		];
+		expect(dynamicsPropertiesRead(rules, CONTACT_FIELDS, { dynamicsLinkColumn: 'new_googleresourcename' })).toEqual([
+			'statecode', '_ownerid_value', '_parentcustomerid_value', 'emailaddress1', 'emailaddress2', 'emailaddress3', 'new_googleresourcename',
+		]);
+
+		const complete = record({ contactid: contactIds[0], statecode: 1, _ownerid_value: null, emailaddress1: 'kept@example.com' });
+		const slim = record({ contactid: contactIds[1].toUpperCase(), emailaddress1: 'as.the.item.says@example.com' });
+		const deleted = record({ event: 'deleted', contactId: contactIds[2] });
+		const gone = record({ contactid: '11111111-2222-4333-8444-555555555555' });
+		sim.counters.reset();
+		const [first, second, third, fourth] = await completeDynamicsRecords(simulatorClient(sim), [complete, slim, deleted, gone], ['statecode', '_ownerid_value', 'emailaddress1']);
+		expect(first).toBe(complete);
+		expect(second.app === 'dynamics' && second.contact).toMatchObject({
+			contactid: contactIds[1].toUpperCase(),
+			statecode: 0,
+			_ownerid_value: sim.state.userId('Megan Bowen'),
+			'_ownerid_value@OData.Community.Display.V1.FormattedValue': 'Megan Bowen',
+			emailaddress1: 'as.the.item.says@example.com',
+		});
+		expect(third).toBe(deleted);
+		expect(fourth).toBe(gone);
+		expect(sim.counters.snapshot()['contacts.list']).toBe(1);
 	});
 
 	test('without a link column, resource names are not looked up', async () => {

@@ -196,6 +196,23 @@ describe('Dynamics 365 contacts', () => {
 		expect(jsons(notKept)).toContainEqual(items[1]);
 	});
 
+	it('reads the columns the conditions test and the items lack, in bulk, leaving the items as they came', async () => {
+		const slim = contacts.map((contact) => ({ contactid: contact.contactid, fullname: contact.fullname }));
+		const { kept } = await filter(
+			conditions('dynamics', [
+				{ type: 'active' },
+				{ type: 'ownership', ownerMatch: 'chosen', owners: [megan()] },
+				{ type: 'field', field: 'emailaddress1', operator: 'isNotEmpty' },
+			]),
+			slim,
+		);
+		const expected = contacts.filter((contact) => contact.statecode === 0 && contact._ownerid_value === megan() && contact.emailaddress1);
+		expect(expected.length).toBeGreaterThan(1);
+		expect(jsons(kept)).toEqual(slim.filter((contact) => ids(expected).includes(contact.contactid)));
+		// 41 contacts, at most 100 ids a filter: one request (plus the metadata, read once per process).
+		expect(dynamics.counters.snapshot()['contacts.list']).toBe(1);
+	});
+
 	it('a malformed item stops the node with an error that names the item; the rule is checked before any item', async () => {
 		const items = [contacts[0], { accountid: contacts[1].contactid, name: 'Contoso' }, contacts[2]];
 		const failure = await filter(conditions('dynamics', [{ type: 'active' }]), items).catch((error: unknown) => error);
@@ -244,7 +261,14 @@ describe('"Exists in Google Contacts" for 1,000 contacts', () => {
 		for (let index = 0; index < 1000; index++) {
 			const person = people[index];
 			const email = person.emailAddresses?.[0]?.value;
-			const row: IDataObject = { contactid: `10000000-0000-4000-8000-${String(index).padStart(12, '0')}`, emailaddress1: `nobody.${index}@elsewhere.example` };
+			// As a trigger returns them: every selected column present, empty ones as null.
+			const row: IDataObject = {
+				contactid: `10000000-0000-4000-8000-${String(index).padStart(12, '0')}`,
+				emailaddress1: `nobody.${index}@elsewhere.example`,
+				emailaddress2: null,
+				emailaddress3: null,
+				new_googleresourcename: null,
+			};
 			if (index % 4 === 0) row.new_googleresourcename = person.resourceName; // linked
 			else if (index % 4 === 1 && email) row.emailaddress2 = ` ${email.toUpperCase()} `; // same email, other case and column
 			else if (index % 4 === 2) row.new_googleresourcename = index % 8 === 2 ? deleted : `people/c${9_000_000 + index}`; // a stale link
@@ -269,6 +293,7 @@ describe('"Exists in Google Contacts" for 1,000 contacts', () => {
 		const { token = 0, ...requests } = google.counters.snapshot();
 		expect(requests).toEqual({ 'people.getBatchGet': Math.ceil(distinctLinks / 200), 'people.connections.list': 1 + Math.ceil(1199 / 1000) });
 		expect(token).toBeLessThanOrEqual(1);
+		// The rows have every column the condition reads, so Dynamics 365 is not asked.
 		expect(dynamics.counters.total()).toBe(0);
 	});
 });
