@@ -128,7 +128,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
 		});
 	};
 	const server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, handler) : http.createServer(handler);
-	server.keepAliveTimeout = 5000;
+	// Longer than clients' idle timeouts (undici: 4 s), so a client closes an idle socket before the server
+	// does; otherwise a test that blocks the event loop (seeding 100,000 rows) races both timers into ECONNRESET.
+	server.keepAliveTimeout = 65_000;
 	await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
 	const port = (server.address() as AddressInfo).port;
 	return {

@@ -229,25 +229,39 @@ export function reconcileState(definition: EntityDefinition, values: RecordValue
 	}
 }
 
+function text(values: RecordValues, name: string): string {
+	const value = values[name];
+	return typeof value === 'string' ? value : '';
+}
+
+const ADDRESS_PARTS = ['line1', 'line2', 'line3', 'city', 'stateorprovince', 'postalcode', 'country'] as const;
+const ADDRESS_COLUMNS = [1, 2].map((n) => Object.fromEntries(ADDRESS_PARTS.map((part) => [part, `address${n}_${part}`])) as Record<(typeof ADDRESS_PARTS)[number], string>);
+
+/** A composite address as Dataverse composes it: street lines, "city, state zip", country, one per line. */
+function compositeAddress(values: RecordValues, columns: Record<(typeof ADDRESS_PARTS)[number], string>): string | null {
+	const region = [text(values, columns.stateorprovince), text(values, columns.postalcode)].filter(Boolean).join(' ');
+	const cityLine = [text(values, columns.city), region].filter(Boolean).join(', ');
+	const lines = [text(values, columns.line1), text(values, columns.line2), text(values, columns.line3), cityLine, text(values, columns.country)];
+	return lines.filter(Boolean).join('\r\n') || null;
+}
+
 /** Columns Dataverse derives on every write: full name, composite addresses, owning user/team, parent account. */
 export function computeColumns(definition: EntityDefinition, values: RecordValues): void {
 	if (attributeOf(definition, 'fullname') && attributeOf(definition, 'firstname')) {
-		values.fullname = [values.firstname, values.lastname].filter((part) => typeof part === 'string' && part.trim()).join(' ') || null;
+		const parts = [text(values, 'firstname'), text(values, 'lastname')].filter((part) => part.trim());
+		values.fullname = parts.length ? parts.join(' ') : null;
 	}
-	for (const prefix of ['address1_', 'address2_']) {
-		if (!attributeOf(definition, `${prefix}composite`)) continue;
-		const line = (name: string) => (typeof values[`${prefix}${name}`] === 'string' ? (values[`${prefix}${name}`] as string) : '');
-		const cityLine = [line('city'), [line('stateorprovince'), line('postalcode')].filter(Boolean).join(' ')].filter(Boolean).join(', ');
-		const composite = [line('line1'), line('line2'), line('line3'), cityLine, line('country')].filter(Boolean).join('\r\n');
-		values[`${prefix}composite`] = composite || null;
+	if (attributeOf(definition, 'address1_composite')) {
+		values.address1_composite = compositeAddress(values, ADDRESS_COLUMNS[0]);
+		values.address2_composite = compositeAddress(values, ADDRESS_COLUMNS[1]);
 	}
 	if (attributeOf(definition, 'owninguser')) {
-		const owner = values.ownerid as LookupRef | null;
+		const owner = values.ownerid as LookupRef | undefined;
 		values.owninguser = owner?.entity === 'systemuser' ? owner : null;
 		values.owningteam = owner?.entity === 'team' ? owner : null;
 	}
 	if (attributeOf(definition, 'accountid')) {
-		const parent = values.parentcustomerid as LookupRef | null;
+		const parent = values.parentcustomerid as LookupRef | undefined;
 		values.accountid = parent?.entity === 'account' ? parent : null;
 	}
 }

@@ -72,11 +72,13 @@ export function seedContacts(state: DynamicsState, count: number, options: SeedO
 	const writers = owners.filter((owner) => owner.entity === 'systemuser' && owner.id !== state.app.applicationUserId);
 	const people = seedPeople(count, { seed, offset });
 	const now = state.now().getTime();
+	const accounts = new Map<string, string>();
+	const accountId = (company: string) => accounts.get(company) ?? accounts.set(company, state.accountNamed(company)).get(company) as string;
 	return people.map((person, position) => {
 		const index = offset + position;
 		const owner = owners[index % owners.length];
 		const as = writers[index % writers.length].id;
-		const body = dynamicsContactFromSeed(person, { accountId: (company) => state.accountNamed(company) });
+		const body = dynamicsContactFromSeed(person, { accountId });
 		body['ownerid@odata.bind'] = `/${entityByName(owner.entity)?.entitySetName}(${owner.id})`;
 		const at = new Date(now - (count - position) * 60_000);
 		let record = state.createRecord(CONTACT.logicalName, body, { as, at, id: stableGuid(`contact:${seed}:${index}`) });

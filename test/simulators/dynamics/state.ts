@@ -253,6 +253,7 @@ export class DynamicsState {
 	/** Resolves a user by systemuserid, full name or domain name (case-insensitive). */
 	userId(nameOrId: string): string {
 		const wanted = nameOrId.trim().toLowerCase();
+		if (this.get('systemuser', wanted)) return wanted;
 		const user = this.records('systemuser').find(
 			(record) => record.id === wanted || [record.values.fullname, record.values.domainname].some((value) => typeof value === 'string' && value.toLowerCase() === wanted),
 		);
@@ -315,15 +316,10 @@ export class DynamicsState {
 		if (table.rows.has(id)) throw new DataverseError(412, CODES.duplicateRecord, 'Cannot insert duplicate key.');
 		const actor = this.actorFor(options);
 		const stamp = isoSeconds(options.at ?? this.now());
-		const values: RecordValues = {
-			...defaultValues(definition),
-			...changes,
-			[definition.primaryIdAttribute]: id,
-			createdon: stamp,
-			modifiedon: stamp,
-			createdby: actor,
-			modifiedby: actor,
-		};
+		const values: RecordValues = Object.assign({}, defaultValues(definition), changes);
+		values[definition.primaryIdAttribute] = id;
+		values.createdon = values.modifiedon = stamp;
+		values.createdby = values.modifiedby = actor;
 		values.ownerid ??= actor;
 		if (typeof values.creditlimit === 'number') values.transactioncurrencyid = { entity: 'transactioncurrency', id: this.transactionCurrencyId };
 		values.owningbusinessunit = { entity: 'businessunit', id: this.businessUnitId };
@@ -338,7 +334,8 @@ export class DynamicsState {
 		this.checkAlternateKeys(table, id, values);
 		const version = this.nextVersion();
 		const stored: RecordValues = {};
-		for (const [name, value] of Object.entries(values)) {
+		for (const name in values) {
+			const value = values[name];
 			const attribute = attributeOf(definition, name);
 			if (value !== null && value !== undefined && attribute && !attribute.attributeOf) stored[name] = value;
 		}
@@ -359,7 +356,9 @@ export class DynamicsState {
 		if ('ownerid' in changes && changes.ownerid === null) {
 			throw new DataverseError(400, '0x80040203', `Attribute ownerid cannot be set to NULL`);
 		}
-		const values: RecordValues = { ...current.values, ...changes, modifiedon: isoSeconds(options.at ?? this.now()), modifiedby: this.actorFor(options) };
+		const values: RecordValues = Object.assign({}, current.values, changes);
+		values.modifiedon = isoSeconds(options.at ?? this.now());
+		values.modifiedby = this.actorFor(options);
 		if (typeof values.creditlimit === 'number') values.transactioncurrencyid ??= { entity: 'transactioncurrency', id: this.transactionCurrencyId };
 		return this.store(table, current.id, values, changes);
 	}
