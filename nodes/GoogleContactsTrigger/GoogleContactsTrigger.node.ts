@@ -130,6 +130,7 @@ export class GoogleContactsTrigger implements INodeType {
 				});
 			}
 			const staticData = this.getWorkflowStaticData('node');
+			const logContext = { node: this.getNode().name, workflowId: this.getWorkflow().id };
 			const options: GoogleChangesOptions = {
 				events,
 				startWith: this.getNodeParameter('startWith', 'now') as GoogleChangesOptions['startWith'],
@@ -138,12 +139,13 @@ export class GoogleContactsTrigger implements INodeType {
 				ignoreOwnWrites: this.getNodeParameter('ignoreOwnWrites', true) as boolean,
 				// Older n8n versions have no poll budget.
 				budgetMs: typeof this.getPollBudgetMs === 'function' ? this.getPollBudgetMs() : undefined,
-				log: {
-					info: (message) => this.logger.info(message, { node: this.getNode().name, workflowId: this.getWorkflow().id }),
-					warn: (message) => this.logger.warn(message, { node: this.getNode().name, workflowId: this.getWorkflow().id }),
-				},
+				log: { info: (message) => this.logger.info(message, logContext), warn: (message) => this.logger.warn(message, logContext) },
 			};
 			const result = await pollGoogleChanges(client, parseGoogleChangesCursor(staticData.cursor), options);
+			this.logger.debug(
+				`Google Contacts Trigger: ${result.requests} requests, ${result.contactsRead} contacts read, ${result.echoesSkipped} own sync writes left out, ${result.changes.length} changes emitted`,
+				logContext,
+			);
 			// Written only now: a failed poll leaves the cursor where it was, and the next poll repeats its pages.
 			staticData.cursor = result.cursor as unknown as IDataObject;
 			return result.changes.length ? [items(this, result.changes)] : null;

@@ -17,6 +17,7 @@ import { SNAPSHOT_CLIENT_DATA_FIELD, encodeSnapshot, googleSnapshot } from '../.
 import { seedPeople } from '../../simulators/common/seed';
 import { startGoogleSimulator, type GoogleSimulator } from '../../simulators/google';
 import { personFromSeed } from '../../simulators/google/seed';
+import { n8nCredentialFor } from '../../simulators/google/testing';
 
 const TYPE = 'n8n-nodes-dynamics365-sync.googleContactsTrigger';
 const NODE_NAME = 'Google Contacts Trigger';
@@ -28,17 +29,9 @@ const { Logger } = require(require.resolve('@n8n/backend-common', { paths: [dirn
 let sim: GoogleSimulator;
 let n8n: N8nHarness;
 
-/** The credential as connected to the simulator (custom endpoint on), its access token long expired. */
-function credentialValues(overrides: ICredentialDataDecryptedObject = {}): ICredentialDataDecryptedObject {
-	return {
-		clientId: sim.clientId,
-		clientSecret: sim.clientSecret,
-		useCustomEndpoint: true,
-		apiRootUrl: sim.rootUrl,
-		tokenUrl: sim.tokenUrl,
-		oauthTokenData: { access_token: 'ya29.expired-long-ago', refresh_token: sim.refreshToken, token_type: 'Bearer', expires_in: 3599 },
-		...overrides,
-	};
+/** The credential connected to the simulator (custom endpoint on), its stored access token long expired. */
+async function credentialValues(overrides: ICredentialDataDecryptedObject = {}): Promise<ICredentialDataDecryptedObject> {
+	return await n8nCredentialFor(sim, { oauthTokenData: { access_token: 'ya29.expired-long-ago', refresh_token: sim.refreshToken, token_type: 'Bearer' }, ...overrides });
 }
 
 beforeAll(async () => {
@@ -59,8 +52,8 @@ afterAll(() => sim.close());
 beforeEach(async () => {
 	sim.reset();
 	sim.faults.clear();
+	await n8n.credentials.save(CREDENTIAL, await credentialValues());
 	sim.counters.reset();
-	await n8n.credentials.save(CREDENTIAL, credentialValues());
 });
 
 function triggerWorkflow(parameters: INodeParameters = {}): WorkflowJson {
@@ -287,7 +280,8 @@ describe('Google Contacts Trigger in n8n', () => {
 	});
 
 	it('refuses an API Root URL with a path, naming the credential field and the fix', async () => {
-		await n8n.credentials.save(CREDENTIAL, credentialValues({ apiRootUrl: `${sim.rootUrl}people-api/` }));
+		await n8n.credentials.save(CREDENTIAL, await credentialValues({ apiRootUrl: `${sim.rootUrl}people-api/` }));
+		sim.counters.reset();
 
 		const failure = await n8n.pollNode(TYPE, {}).catch((error: unknown) => error);
 
