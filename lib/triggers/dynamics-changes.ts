@@ -202,7 +202,7 @@ function readCursor(stored: unknown, detection: ChangeDetection, warnings: strin
 	const readable =
 		cursor.v === 1 &&
 		((cursor.detection === 'changeTracking' && ['arming', 'initial', 'resync', 'delta'].includes(String(cursor.phase)) && Number.isInteger(cursor.pageSize)) ||
-			cursor.detection === 'modifiedOn');
+			(cursor.detection === 'modifiedOn' && [cursor.from, cursor.until].every((time) => time === undefined || !Number.isNaN(timeOf(time)))));
 	if (!readable) {
 		warnings.push('The stored position of the Dynamics 365 Contact Trigger was not readable; it starts again as on its first activation.');
 		return undefined;
@@ -256,11 +256,7 @@ function contactChange(event: ChangeEvent, contact: Row, resync: boolean): Conta
 
 const pageSizeFor = (phase: TrackingCursor['phase'], options: ContactPollOptions) => (phase === 'arming' ? MAX_PAGE_SIZE : Math.min(options.maxContacts, MAX_PAGE_SIZE));
 
-function isChangeTrackingDisabled(error: unknown): boolean {
-	if (!(error instanceof DynamicsApiError)) return false;
-	if (error.code?.toLowerCase() === CHANGE_TRACKING_NOT_ENABLED) return true;
-	return /change tracking/i.test(error.serviceMessage ?? '') && /not enabled|isn't enabled|is not enabled/i.test(error.serviceMessage ?? '');
-}
+const isChangeTrackingDisabled = (error: unknown) => error instanceof DynamicsApiError && error.code?.toLowerCase() === CHANGE_TRACKING_NOT_ENABLED;
 
 /** Created after `since` (whole seconds); in that very second, only a contact never changed after its creation. */
 function createdAfter(row: Row, since: string | undefined): boolean {

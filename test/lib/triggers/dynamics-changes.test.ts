@@ -241,6 +241,22 @@ describe('modified on', () => {
 		expect(polls.flat().every((change) => change.event === 'created')).toBe(true);
 	});
 
+	it('counts a contact as created when it was changed again before the round that held its creation could read it', async () => {
+		const now = Date.now();
+		const [early] = seedPeople(1, new Date(now - 100_000));
+		const [lateEdit] = seedPeople(1, new Date(now - 100_000));
+		sim.state.updateContact(lateEdit, { jobtitle: 'Fixed a typo' }, { at: new Date(now - 2_000) });
+
+		// The initial round ends 5 s behind the server clock, so the edit 2 s ago is left for the next round.
+		const initial = await pollContactChanges(client, undefined, modifiedOn({ startWith: 'allContacts', settleSeconds: 5 }));
+		expect(summary(initial.changes)).toEqual([`created ${early}`]);
+		sim.state.updateContact(early, { jobtitle: 'Changed after the initial round' });
+		await nextSecond();
+		const next = await pollContactChanges(client, initial.cursor, modifiedOn());
+
+		expect(summary(next.changes)).toEqual([`created ${lateEdit}`, `updated ${early}`].sort());
+	});
+
 	it('waits the read delay before reading a change', async () => {
 		const armed = await pollContactChanges(client, undefined, modifiedOn({ settleSeconds: 3600 }));
 		seedPeople(1, new Date(Date.now() - 60_000));
@@ -274,6 +290,8 @@ describe('modified on', () => {
 describe('cursor and settings', () => {
 	it('starts over, with a warning, from an unreadable cursor or after Change Detection changed', async () => {
 		seedPeople(2);
+		const unreadableTime = await pollContactChanges(client, { v: 1, detection: 'modifiedOn', from: 'yesterday' }, options({ detection: 'modifiedOn', events: ['updated'] }));
+		expect(unreadableTime.warnings).toEqual([expect.stringContaining('was not readable')]);
 		const garbage = await pollContactChanges(client, { v: 99 }, options());
 		expect(garbage.warnings).toEqual([expect.stringContaining('was not readable')]);
 		expect(garbage.cursor).toMatchObject({ detection: 'changeTracking', phase: 'delta' });

@@ -379,7 +379,7 @@ export function listRecords(context: ListContext, definition: EntityDefinition, 
 	if (tracking) {
 		const forbidden = TRACKING_FORBIDDEN.find((option) => params.has(option));
 		if (forbidden) throw odataError(`The ${forbidden} query parameter isn't supported when Change Tracking is enabled.`);
-		if (!definition.changeTrackingEnabled) throw odataError(`Change tracking is not enabled for the ${definition.logicalName} entity.`);
+		if (!definition.changeTrackingEnabled) throw new DataverseError(400, CODES.changeTrackingNotEnabled, `Entity ${definition.logicalName} isn't enabled for change tracking.`);
 	}
 	const deltaVersion = deltaTokenText === null ? undefined : parseDeltaToken(context.state, deltaTokenText);
 	const pageSize = Math.min(preferences.maxPageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE);

@@ -28,6 +28,8 @@ export const CODES = {
 	outOfRange: '0x8004431A',
 	odataParse: '0x80060888',
 	expiredVersionStamp: '0x80044352',
+	/** ChangeTrackingNotEnabledForEntity (powerapps-docs data-service-error-codes). */
+	changeTrackingNotEnabled: '0x80072491',
 	throttledRequests: '0x80072322',
 	accessTokenExpired: '0x8005F101',
 	lookupWrite: '0x80048d19',
