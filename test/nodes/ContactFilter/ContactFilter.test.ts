@@ -112,6 +112,9 @@ describe('pickers list what the org and the Google account have', () => {
 		const dateOperators = await n8n.loadOptions(FILTER, 'getFieldOperators', editing('birthdate', 'operator'));
 		expect(dateOperators.map((operator) => operator.value)).toContain('greaterThan');
 		expect(await n8n.loadOptions(FILTER, 'getFieldChoices', editing('birthdate', 'values'))).toEqual([]);
+		const linkColumns = await n8n.loadOptions(FILTER, 'getLinkColumns', { path: 'parameters.options.dynamicsLinkColumn' });
+		expect(linkColumns.slice(0, 3).map((column) => column.value)).toEqual(['', 'new_customernumber', 'new_googleresourcename']);
+		expect(linkColumns.map((column) => column.value)).not.toContain('fullname');
 	});
 
 	it('Google fields: the catalog and a custom field; its operators are text operators', async () => {
