@@ -162,10 +162,15 @@ function requestFields(personFields: readonly string[]): string {
 	return [...new Set([...personFields, ...DECISION_FIELDS])].join(',');
 }
 
-function firstListing(startWith: GoogleChangesOptions['startWith'], options: GoogleChangesOptions): Listing {
-	return startWith === 'now'
-		? { pass: 'bootstrap', personFields: 'metadata', pageSize: MAX_PAGE_SIZE }
-		: { pass: 'initial', personFields: requestFields(options.personFields), pageSize: changesPageSize(options.maxContacts) };
+/** A listing that reports changes, with the fields and page size the options ask for. */
+function reportingListing(pass: Exclude<ListingPass, 'bootstrap'>, options: GoogleChangesOptions, syncToken?: string): Listing {
+	return { pass, personFields: requestFields(options.personFields), pageSize: changesPageSize(options.maxContacts), ...(syncToken === undefined ? {} : { syncToken }) };
+}
+
+/** Where a poll continues: the listing in progress, changes since the sync token, or the first listing `startWith` asks for. */
+function listingFor(cursor: GoogleChangesCursor | undefined, options: GoogleChangesOptions): Listing {
+	if (cursor !== undefined) return 'listing' in cursor ? cursor.listing : reportingListing('changes', options, cursor.syncToken);
+	return options.startWith === 'now' ? { pass: 'bootstrap', personFields: 'metadata', pageSize: MAX_PAGE_SIZE } : reportingListing('initial', options);
 }
 
 function isLinked(person: Person): boolean {
@@ -217,7 +222,7 @@ class ChangesPoll {
 			} catch (error) {
 				if (error instanceof ExpiredSyncTokenError && listing.syncToken !== undefined) {
 					this.options.log?.warn('The Google Contacts sync token has expired (Google keeps them 7 days); listing every contact again, marked resync. Contacts deleted meanwhile cannot be reported.');
-					listing = { pass: 'resync', personFields: requestFields(this.options.personFields), pageSize: changesPageSize(this.options.maxContacts) };
+					listing = reportingListing('resync', this.options);
 					continue;
 				}
 				if (isStalePageToken(error, listing)) {
@@ -237,7 +242,7 @@ class ChangesPoll {
 			if (!page.nextSyncToken) {
 				throw new Error('Google Contacts ended a listing without the sync token it was asked for; the next poll would start over. Try again later.');
 			}
-			if (listing.pass === 'bootstrap') this.options.log?.info(`Google Contacts Trigger: listed ${this.contactsRead} contacts to start from now; changes are reported from the next poll.`);
+			if (listing.pass === 'bootstrap') this.options.log?.info('Google Contacts Trigger: the account is listed and the sync token stored; changes are reported from the next poll on.');
 			return { syncToken: page.nextSyncToken };
 		}
 	}
@@ -286,12 +291,8 @@ class ChangesPoll {
  */
 export async function pollGoogleChanges(client: ConnectionsReader, cursor: GoogleChangesCursor | undefined, options: GoogleChangesOptions): Promise<GoogleChangesPoll> {
 	validateGoogleChangesOptions(options);
-	let listing: Listing;
-	if (cursor === undefined) listing = firstListing(options.startWith, options);
-	else if ('listing' in cursor) listing = cursor.listing;
-	else listing = { pass: 'changes', personFields: requestFields(options.personFields), pageSize: changesPageSize(options.maxContacts), syncToken: cursor.syncToken };
 	const poll = new ChangesPoll(client, options, options.now ?? Date.now);
-	const next = await poll.run(listing);
+	const next = await poll.run(listingFor(cursor, options));
 	return { changes: poll.changes, cursor: next, requests: poll.requests, contactsRead: poll.contactsRead, echoesSkipped: poll.echoesSkipped };
 }
 
