@@ -21,25 +21,30 @@ const snapshot = (fields: Record<string, SnapshotValue>): SyncSnapshot => ({ fie
 
 const ids = (target: SyncApp) => (target === 'google' ? { source: DYNAMICS_ID, counterpart: GOOGLE_ID } : { source: GOOGLE_ID, counterpart: DYNAMICS_ID });
 
+type Found = Extract<CounterpartLookup, { found: 'link' | 'email' }>;
+
 interface Change {
 	target?: SyncApp;
 	event?: SyncInput['event'];
 	source?: Partial<SyncSource>;
-	counterpart?: CounterpartLookup | Partial<Extract<CounterpartLookup, { found: 'link' | 'email' }>>;
+	/** A lookup, or changes to the linked counterpart found by default. */
+	counterpart?: CounterpartLookup | Partial<Found>;
 	lastSync?: SyncSnapshot | null;
 	settings?: Partial<SyncSettings>;
 }
+
+const isFound = (lookup: Change['counterpart']): lookup is Partial<Found> | undefined => lookup?.found === undefined || lookup.found === 'link' || lookup.found === 'email';
 
 /** A change of a contact in sync with its linked counterpart (Dynamics → Google unless `target` says otherwise), adjusted by `change`. */
 function input(change: Change = {}): SyncInput {
 	const target = change.target ?? 'google';
 	const { source, counterpart } = ids(target);
-	const found: CounterpartLookup = { found: 'link', id: counterpart, snapshot: snapshot(SYNCED), linkId: source };
+	const found: Found = { found: 'link', id: counterpart, snapshot: snapshot(SYNCED), linkId: source };
 	return {
 		event: change.event ?? 'updated',
 		target,
 		source: { id: source, emails: ['jan@example.nl'], linkId: counterpart, snapshot: snapshot(SYNCED), ...change.source },
-		counterpart: change.counterpart && 'found' in change.counterpart && !['link', 'email'].includes(change.counterpart.found) ? (change.counterpart as CounterpartLookup) : ({ ...found, ...change.counterpart } as CounterpartLookup),
+		counterpart: isFound(change.counterpart) ? { ...found, ...change.counterpart } : change.counterpart,
 		lastSync: change.lastSync === null ? undefined : change.lastSync ?? snapshot(SYNCED),
 		settings: { ...defaultSyncSettings(target), ...change.settings },
 	};
