@@ -122,7 +122,6 @@ describe('Dynamics 365 Contact Trigger in n8n', () => {
 		expect(Math.max(...staticDataSizes)).toBeLessThan(2048);
 		// WhoAmI, one tracked page of 1,000 ids, and the 1,000 contacts read by id in chunks of about 100.
 		expect(Math.max(...requestsPerPoll)).toBeLessThanOrEqual(13);
-		console.log(`10,000 contacts: ${polls.length} polls, requests per poll ${requestsPerPoll.join('/')}, static data ${staticDataSizes.join('/')} bytes`);
 	});
 
 	it('recovers from an expired delta link with nothing created or updated lost, and says so in the items and the log', async () => {
