@@ -96,6 +96,19 @@ export async function startDynamicsSimulator(options: DynamicsSimulatorOptions =
 	const ports = { https: 0, http: 0 };
 	const url = () => `https://127.0.0.1:${ports.https}`;
 	const hosts = () => [`127.0.0.1:${ports.https}`, `localhost:${ports.https}`, ...hostnames];
+	/** What a client needs to connect (the control API's info, and the simulator object). */
+	const connection = () => ({
+		url: url(),
+		httpUrl: `http://127.0.0.1:${ports.http}`,
+		apiUrl: `${url()}${API_PATH}`,
+		authorityHost: url(),
+		tenantId: state.tenantId,
+		clientId: state.app.clientId,
+		clientSecret: state.app.clientSecret,
+		certificate: state.app.certificate,
+		applicationUserId: state.app.applicationUserId,
+		caCertPath,
+	});
 	const orgUrls = () => [
 		...hosts().map((host) => `https://${host}`),
 		`http://127.0.0.1:${ports.http}`,
@@ -106,18 +119,7 @@ export async function startDynamicsSimulator(options: DynamicsSimulatorOptions =
 		faults,
 		counters,
 		cursors,
-		info: () => ({
-			url: url(),
-			httpUrl: `http://127.0.0.1:${ports.http}`,
-			apiUrl: `${url()}${API_PATH}`,
-			authorityHost: url(),
-			tenantId: state.tenantId,
-			clientId: state.app.clientId,
-			clientSecret: state.app.clientSecret,
-			certificate: state.app.certificate,
-			applicationUserId: state.app.applicationUserId,
-			caCertPath,
-		}),
+		info: () => connection(),
 	});
 	const { router } = createRouter(
 		{ state, cursors, counters, hosts, orgUrls, authorityHost: url },
@@ -145,17 +147,8 @@ export async function startDynamicsSimulator(options: DynamicsSimulatorOptions =
 	if (options.contacts) seedContacts(state, options.contacts, { seed: options.seed });
 
 	return {
-		url: url(),
-		httpUrl: httpServer.url,
-		apiUrl: `${url()}${API_PATH}`,
-		authorityHost: url(),
-		tenantId: state.tenantId,
-		clientId: state.app.clientId,
-		clientSecret: state.app.clientSecret,
-		certificate: state.app.certificate,
-		applicationUserId: state.app.applicationUserId,
+		...connection(),
 		caCertPem: ca.caCertPem,
-		caCertPath,
 		hostnames,
 		state,
 		faults,

@@ -146,6 +146,25 @@ function columns(e: string) {
 		shadow: (name: string, of: string, type: AttributeType, label: string, maxLength?: number) =>
 			attribute(e, name, type, label, { ...READ_ONLY, attributeOf: of, maxLength }),
 		other: (name: string, type: AttributeType, label: string, options: AttributeOptions = {}) => attribute(e, name, type, label, options),
+		/** statecode (Active / Inactive) and statuscode (Active / Inactive), as on contact and account. */
+		states: (stateOptions: AttributeOptions = {}) => [
+			attribute(e, 'statecode', 'State', 'Status', {
+				validForCreate: false,
+				optionSetName: `${e}_statecode`,
+				options: [
+					{ value: 0, label: 'Active', defaultStatus: 1 },
+					{ value: 1, label: 'Inactive', defaultStatus: 2 },
+				],
+				...stateOptions,
+			}),
+			attribute(e, 'statuscode', 'Status', 'Status Reason', {
+				optionSetName: `${e}_statuscode`,
+				options: [
+					{ value: 1, label: 'Active', state: 0 },
+					{ value: 2, label: 'Inactive', state: 1 },
+				],
+			}),
+		],
 	};
 }
 
@@ -224,22 +243,7 @@ function contactAttributes(): AttributeDefinition[] {
 		c.lookup('owninguser', 'Owning User', ['systemuser'], 'Lookup', READ_ONLY),
 		c.lookup('owningteam', 'Owning Team', ['team'], 'Lookup', READ_ONLY),
 		c.lookup('owningbusinessunit', 'Owning Business Unit', ['businessunit'], 'Lookup', READ_ONLY),
-		c.other('statecode', 'State', 'Status', {
-			validForCreate: false,
-			requiredLevel: 'SystemRequired',
-			optionSetName: 'contact_statecode',
-			options: [
-				{ value: 0, label: 'Active', defaultStatus: 1 },
-				{ value: 1, label: 'Inactive', defaultStatus: 2 },
-			],
-		}),
-		c.other('statuscode', 'Status', 'Status Reason', {
-			optionSetName: 'contact_statuscode',
-			options: [
-				{ value: 1, label: 'Active', state: 0 },
-				{ value: 2, label: 'Inactive', state: 1 },
-			],
-		}),
+		...c.states({ requiredLevel: 'SystemRequired' }),
 		DO_NOT(c, 'donotemail', 'Do not allow Emails'),
 		DO_NOT(c, 'donotbulkemail', 'Do not allow Bulk Emails'),
 		DO_NOT(c, 'donotphone', 'Do not allow Phone Calls'),
@@ -296,21 +300,7 @@ function accountAttributes(): AttributeDefinition[] {
 		c.text('address1_city', 'Address 1: City', 80),
 		c.text('address1_country', 'Address 1: Country/Region', 80),
 		c.lookup('ownerid', 'Owner', ['systemuser', 'team'], 'Owner', { requiredLevel: 'SystemRequired' }),
-		c.other('statecode', 'State', 'Status', {
-			validForCreate: false,
-			optionSetName: 'account_statecode',
-			options: [
-				{ value: 0, label: 'Active', defaultStatus: 1 },
-				{ value: 1, label: 'Inactive', defaultStatus: 2 },
-			],
-		}),
-		c.other('statuscode', 'Status', 'Status Reason', {
-			optionSetName: 'account_statuscode',
-			options: [
-				{ value: 1, label: 'Active', state: 0 },
-				{ value: 2, label: 'Inactive', state: 1 },
-			],
-		}),
+		...c.states(),
 		c.dateTime('createdon', 'Created On', READ_ONLY),
 		c.dateTime('modifiedon', 'Modified On', READ_ONLY),
 		c.lookup('modifiedby', 'Modified By', ['systemuser'], 'Lookup', READ_ONLY),
