@@ -265,6 +265,13 @@ function mapItem(json: Record<string, unknown>, mapping: CompiledMapping, option
 	return result.ok ? { json: outputJson(result.record, found.source) } : { error: result.error };
 }
 
+/** Whether a parameter value holds an expression ("={{ … }}") anywhere. */
+function hasExpression(value: unknown): boolean {
+	if (typeof value === 'string') return value.startsWith('=');
+	if (Array.isArray(value)) return value.some(hasExpression);
+	return isObject(value) && Object.values(value).some(hasExpression);
+}
+
 export async function executeContactFieldMapping(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
 	const output: INodeExecutionData[] = [];
@@ -302,8 +309,10 @@ export async function executeContactFieldMapping(this: IExecuteFunctions): Promi
 		items.forEach((_item, itemIndex) => fail(itemIndex, first.error, first.problem));
 		return [output];
 	}
+	// Without expressions every item has the first item's spec; reading the parameters per item would only cost time.
+	const perItem = hasExpression(this.getNode().parameters);
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		const plan = await planFor(itemIndex);
+		const plan = perItem ? await planFor(itemIndex) : first;
 		if ('error' in plan) {
 			fail(itemIndex, plan.error, plan.problem);
 			continue;

@@ -125,13 +125,17 @@ describe('custom mappings and value maps', () => {
 	const channelMapping = (valueMap: string) => ({ customMappings: { mapping: [{ dynamicsField: 'new_preferredchannel', otherField: CUSTOM_FIELD, customFieldName: 'Channel', valueMap }] } });
 	const VALUE_MAP = '{ "100000000": "E-mail", "100000001": "Call me" }';
 
-	it('an incompatible pair typed in by hand fails before any item, saying why', async () => {
-		const error = await mappingError(
-			{ direction: 'dynamicsToGoogle', defaultMappings: withoutDefault('birthday'), customMappings: { mapping: [{ dynamicsField: 'new_loyaltypoints', otherField: 'birthdays[0].date' }] } },
-			dynamicsItems,
+	it('an incompatible pair typed in by hand fails before any item, saying why; with continue on fail every item says so', async () => {
+		const parameters = { direction: 'dynamicsToGoogle', defaultMappings: withoutDefault('birthday'), customMappings: { mapping: [{ dynamicsField: 'new_loyaltypoints', otherField: 'birthdays[0].date' }] } };
+		const message = 'Custom Mapping 1: new_loyaltypoints ↔ birthdays[0].date cannot be mapped: a whole number cannot be stored in a date field, and a date cannot be stored in a whole number field';
+		const fix = 'Pick fields of compatible types (the picker offers only those), or map to a text field.';
+		const error = await mappingError(parameters, dynamicsItems);
+		expect(error.message).toBe(message);
+		expect(error.description).toBe(fix);
+		// Not n8n's fallback, which would pass the Dynamics contacts on to the Google writer.
+		expect(await map(parameters, dynamicsItems.slice(0, 2), { continueOnFail: true })).toEqual(
+			[0, 1].map((item) => ({ json: { error: { message, field: 'customMappings[0]', fix } }, pairedItem: { item } })),
 		);
-		expect(error.message).toBe('Custom Mapping 1: new_loyaltypoints ↔ birthdays[0].date cannot be mapped: a whole number cannot be stored in a date field, and a date cannot be stored in a whole number field');
-		expect(error.description).toBe('Pick fields of compatible types (the picker offers only those), or map to a text field.');
 	});
 
 	it('a read-only column cannot be written, and a column of the org is unknown without the credential', async () => {
@@ -163,7 +167,7 @@ describe('custom mappings and value maps', () => {
 		const [out] = await mapJson({ direction: 'dynamicsToGoogle', ...channelMapping(VALUE_MAP) }, [contact]);
 		expect(valuesOf(out).userDefined).toEqual([{ key: 'Channel', value: 'Call me' }]);
 
-		const person = { ...(janPerson().person as IDataObject), userDefined: [{ key: 'Channel', value: 'call me' }] };
+		const person: IDataObject = { ...(janPerson().person as IDataObject), userDefined: [{ key: 'Channel', value: 'call me' }] };
 		const [back] = await mapJson({ direction: 'googleToDynamics', ...channelMapping(VALUE_MAP) }, [{ event: 'updated', resourceName: person.resourceName, person }]);
 		expect(valuesOf(back).new_preferredchannel).toBe(100000001);
 		await dynamics().update('contacts', id, valuesOf(back));
@@ -238,6 +242,18 @@ describe('fixed values and labels (PieSync\'s THEN)', () => {
 	it('a fixed value that does not fit its column fails before any item', async () => {
 		const error = await mappingError({ direction: 'googleToDynamics', fixedValues: { value: [{ field: 'new_preferredchannel', value: 'Pigeon' }] } }, googleItems);
 		expect(error.message).toBe('Fixed Value 1 › Value: "Pigeon" is not an option of new_preferredchannel');
+	});
+
+	it('parameters may be expressions: each item gets its own value, and one that does not fit fails only its item', async () => {
+		const fixedValues = { value: [{ field: 'new_preferredchannel', value: '={{ $json.channel }}' }] };
+		const inputs = [plainRecord({ channel: 'Email' }), plainRecord({ channel: 'Pigeon' }), plainRecord({ channel: 'Post' })];
+		const output = await map({ direction: 'plainToDynamics', fixedValues }, inputs, { continueOnFail: true });
+		expect(valuesOf(output[0].json).new_preferredchannel).toBe(100000000);
+		expect(output[1]).toEqual({
+			json: { error: { message: 'Fixed Value 1 › Value: "Pigeon" is not an option of new_preferredchannel', field: 'fixedValues[0].value', fix: 'Use one of: Email, Phone, Text Message, Post.' } },
+			pairedItem: { item: 1 },
+		});
+		expect(valuesOf(output[2].json).new_preferredchannel).toBe(100000003);
 	});
 
 	it('sets a Google custom field and adds the contact to a label, which the People API keeps', async () => {
