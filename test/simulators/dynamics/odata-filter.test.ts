@@ -1,4 +1,4 @@
-import { type FilterScope, compileFilter, likePattern } from './odata-filter';
+import { type FilterScope, compileFilter, keyEqualities, likePattern } from './odata-filter';
 import { DataverseError } from './wire';
 
 type Row = Record<string, unknown> & { id: string };
@@ -108,5 +108,16 @@ describe('$filter semantics', () => {
 			const error = errorOf(filter);
 			expect({ filter, status: error.status, code: error.code, message: error.message }).toEqual({ filter, status: 400, code: '0x80060888', message });
 		}
+	});
+});
+
+describe('key lists', () => {
+	it('recognises a filter that only lists primary keys, and nothing else', () => {
+		const a = '00000000-0000-0000-0000-00000000000a';
+		const b = '00000000-0000-0000-0000-00000000000B';
+		expect(keyEqualities(`contactid eq ${a} or (contactid eq ${b})`, 'contactid')).toEqual(new Set([a, b.toLowerCase()]));
+		expect(keyEqualities(`contactid eq ${a} and lastname eq 'x'`, 'contactid')).toBeUndefined();
+		expect(keyEqualities(`contactid eq ${a} or lastname eq 'x'`, 'contactid')).toBeUndefined();
+		expect(keyEqualities(`contactid ne ${a}`, 'contactid')).toBeUndefined();
 	});
 });

@@ -426,3 +426,20 @@ export function compileFilter<Row>(text: string, scope: FilterScope<Row>): RowPr
 	if (compiled.type !== 'Edm.Boolean') throw odataError('The $filter expression must evaluate to a single boolean value.');
 	return (row) => compiled.evaluate(row) === true;
 }
+
+/**
+ * The ids of a filter made only of `<key> eq <guid>` clauses joined by `or` (a read by id list), so a
+ * caller can serve it from an index the way SQL would; undefined for any other filter.
+ */
+export function keyEqualities(text: string, key: string): Set<string> | undefined {
+	const ids = new Set<string>();
+	const collect = (node: Node): boolean => {
+		if (node.kind === 'logical' && node.operator === 'or') return collect(node.left) && collect(node.right);
+		if (node.kind !== 'compare' || node.operator !== 'eq') return false;
+		const [property, literal] = node.left.kind === 'property' ? [node.left, node.right] : [node.right, node.left];
+		if (property.kind !== 'property' || property.path !== key || literal.kind !== 'literal' || literal.type !== 'Edm.Guid') return false;
+		ids.add(literal.value as string);
+		return true;
+	};
+	return collect(new Parser(tokenize(text), text).parse()) ? ids : undefined;
+}

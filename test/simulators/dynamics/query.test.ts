@@ -109,6 +109,15 @@ describe('columns, filters and annotations', () => {
 		expect(inactive.json['@odata.count']).toBe(Math.floor(ORG_SIZE / 11));
 	});
 
+	it('reads a list of ids (contactid eq … or …) with $orderby, skipping ids that do not exist', async () => {
+		const [a, b] = sim.state.listContacts();
+		const filter = `contactid eq ${a.id} or contactid eq ${b.id} or contactid eq 00000000-0000-0000-0000-000000000000`;
+		const listed = await api.get(`contacts?$select=lastname&$filter=${filter}`);
+		expect(listed.json.value.map((row: { contactid: string }) => row.contactid).sort()).toEqual([a.id, b.id].sort());
+		const ordered = await api.get(`contacts?$select=lastname&$filter=${filter}&$orderby=contactid desc`);
+		expect(ordered.json.value.map((row: { contactid: string }) => row.contactid)).toEqual([a.id, b.id].sort().reverse());
+	});
+
 	it('adds FormattedValue and lookup annotations before their properties when asked', async () => {
 		const hardCase = sim.state.listContacts().find((record) => record.values.lastname === 'van der Berg')!;
 		const response = await api.get(

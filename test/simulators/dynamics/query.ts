@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'crypto';
 import type { SimResponse } from '../common/http';
-import { type FilterScope, type RowPredicate, compileFilter } from './odata-filter';
+import { type FilterScope, type RowPredicate, compileFilter, keyEqualities } from './odata-filter';
 import { type EntityRecord, type ReadOptions, isLookupRef, recordJson } from './records';
 import {
 	type AttributeDefinition,
@@ -158,19 +158,12 @@ export function parseListQuery(definition: EntityDefinition, params: URLSearchPa
 		definition,
 		select: parseSelect(definition, params.get('$select')),
 		filter: filterText === null ? undefined : compileFilter(filterText, recordFilterScope(definition)),
-		keys: filterText === null ? undefined : primaryKeyList(definition, filterText),
+		keys: filterText === null ? undefined : keyEqualities(filterText, definition.primaryIdAttribute),
 		order: parseOrderBy(definition, params.get('$orderby')),
 		top,
 		count: countText?.toLowerCase() === 'true',
 		expand: parseExpand(definition, params.get('$expand')),
 	};
-}
-
-/** The ids of a filter that is nothing but "<primary key> eq <guid>" clauses joined by "or" (a read by id list). */
-function primaryKeyList(definition: EntityDefinition, filterText: string): Set<string> | undefined {
-	const clause = new RegExp(`^\\(?\\s*${definition.primaryIdAttribute}\\s+eq\\s+([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\\s*\\)?$`, 'i');
-	const ids = filterText.split(/\s+or\s+/i).map((part) => clause.exec(part.trim())?.[1]?.toLowerCase());
-	return ids.every((id) => id !== undefined) ? new Set(ids as string[]) : undefined;
 }
 
 /** Sort keys as SQL compares them: strings case-insensitively, lookups by their target's name, nulls first. */
@@ -196,7 +189,7 @@ function orderedIds(state: DynamicsState, query: ListQuery): string[] {
 	const entity = query.definition.logicalName;
 	if (query.order.length === 0) {
 		const { filter, keys } = query;
-		const ids = keys ? state.idsInOrder(entity).filter((id) => keys.has(id)) : state.idsInOrder(entity);
+		const ids = keys ? [...keys].filter((id) => state.get(entity, id)).sort() : state.idsInOrder(entity);
 		return filter ? ids.filter((id) => filter(state.get(entity, id) as EntityRecord)) : [...ids];
 	}
 	const rows = query.keys ? [...query.keys].map((id) => state.get(entity, id)).filter((record): record is EntityRecord => record !== undefined) : state.records(entity);
