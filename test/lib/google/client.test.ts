@@ -49,11 +49,10 @@ describe('listing', () => {
 	});
 
 	test('injected 429s and 503s are retried (Retry-After honoured) and the listing still completes', async () => {
-		// Fault rules stack: a request uses up one of each matching rule's count and the first failure wins,
-		// so this is two 429s (Retry-After: 2), then two 503s, then one dropped connection.
+		// Counted rules on one route play in order: two 429s (Retry-After: 2), two 503s, one dropped connection.
 		sim.faults.add({ route: 'people.connections.list', status: 429, retryAfterSeconds: 2, count: 2 });
-		sim.faults.add({ route: 'people.connections.list', status: 503, count: 4 });
-		sim.faults.add({ route: 'people.connections.list', reset: true, count: 5 });
+		sim.faults.add({ route: 'people.connections.list', status: 503, count: 2 });
+		sim.faults.add({ route: 'people.connections.list', reset: true, count: 1 });
 		const waits: number[] = [];
 		const client = clientFor(sim, { retry: { ...sleepsFast, sleep: async (ms) => void waits.push(ms) } });
 		const { people } = await collect(client, { personFields: ['names'] });
