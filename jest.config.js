@@ -6,6 +6,7 @@ module.exports = {
 	transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
 	testTimeout: 120000,
 	maxWorkers: 2,
+	reporters: ['default', '<rootDir>/test/summary-reporter.js'],
 	// Creates the test CA and sets NODE_EXTRA_CA_CERTS for the workers (simulators speak HTTPS).
 	globalSetup: '<rootDir>/test/global-setup.ts',
 	// A memory limit makes jest use worker processes even for a single test file; only processes
