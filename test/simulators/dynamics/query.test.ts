@@ -176,6 +176,7 @@ describe('single records', () => {
 		const record = sim.state.listContacts()[0];
 		const property = await api.get(`contacts(${record.id})/lastname`);
 		expect(property.json).toEqual({ '@odata.context': `${sim.apiUrl}/$metadata#contacts(${record.id})/lastname`, value: record.values.lastname });
+		expect((await api.get('WhoAmI()')).json).toMatchObject({ UserId: sim.applicationUserId, BusinessUnitId: sim.state.businessUnitId, OrganizationId: sim.state.organizationId });
 		const service = await api.get('');
 		expect(service.json.value).toEqual(expect.arrayContaining([{ name: 'contacts', kind: 'EntitySet', url: 'contacts' }]));
 		const users = await api.get("systemusers?$select=fullname,isdisabled,applicationid&$filter=applicationid ne null");
