@@ -8,6 +8,7 @@ import { DYNAMICS_CONTACT_FIELDS } from '../../lib/dynamics/contact-fields';
 import { describeGoogleField } from '../../lib/google/fields';
 import { DEFAULT_MAPPING_IDS, defaultMappings, type DefaultMapping } from '../../lib/mapping';
 import { linkFieldNames } from '../../lib/mapping/defaults';
+import { CURRENT_RECORD_FIELD } from '../../lib/mapping/items';
 
 /** The option that stands for a field named by the user: a Google custom field, or a plain key of their own. */
 export const CUSTOM_FIELD = '__customField';
@@ -192,7 +193,7 @@ export const CONTACT_FIELD_MAPPING_PROPERTIES: INodeProperties[] = [
 				displayName: 'Current Target Record Field',
 				name: 'currentRecordField',
 				type: 'string',
-				default: 'current',
+				default: CURRENT_RECORD_FIELD,
 				description: 'Where in the input item the target\'s current record is, when a node before looked it up (dot path, e.g. current or lookup.contact). With it, a changed full name updates only the part that changed, and phone and address formatting stays as the target has it.',
 			},
 			{

@@ -12,21 +12,21 @@
 import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 import {
 	compileMapping,
-	mapContact,
+	DEFAULT_MAPPING_IDS,
 	MAPPING_DIRECTIONS,
 	type CompiledMapping,
 	type CustomMapping,
 	type MappingDirection,
 	type MappingError,
 	type MappingSpec,
-	type TargetRecord,
 	type ValueMap,
 } from '../../lib/mapping';
+import { mapItem } from '../../lib/mapping/items';
 import type { DirectionInfo } from '../../lib/mapping/spec';
 import type { FieldDescriptor } from '../../lib/model/fields';
 import { DYNAMICS_CREDENTIAL } from '../shared/transport';
 import { CUSTOM_FIELD } from './description';
-import { disabledDefaults, dynamicsColumns } from './methods';
+import { disabledDefaults, dynamicsColumns, selectedDefaults } from './methods';
 
 interface CustomMappingParameters {
 	dynamicsField?: string;
@@ -57,11 +57,6 @@ interface ItemSpec {
 	options: MappingOptions;
 }
 
-/** Where the target's current record is looked for unless the options say otherwise. */
-const CURRENT_RECORD_FIELD = 'current';
-
-const APP_NAMES = { dynamics: 'Dynamics 365', google: 'Google Contacts', plain: 'plain fields' } as const;
-
 /** A field the user names ("Custom Field"): a Google custom field is `userDefined:<label>`, a plain one its key. */
 function namedField(sides: DirectionInfo, picked: string | undefined, customName: string | undefined, where: string, problems: MappingError[]): string {
 	if (picked !== CUSTOM_FIELD) return picked ?? '';
@@ -90,13 +85,17 @@ function parseValueMap(value: CustomMappingParameters['valueMap'], where: string
 function readItemSpec(context: IExecuteFunctions, direction: MappingDirection, itemIndex: number, catalog: FieldDescriptor[]): ItemSpec {
 	const sides = MAPPING_DIRECTIONS[direction];
 	const problems: MappingError[] = [];
-	const selectedDefaults = context.getNodeParameter('defaultMappings', itemIndex, []);
+	const defaults = context.getNodeParameter('defaultMappings', itemIndex, []);
+	const unknownDefaults = selectedDefaults(defaults).filter((id) => !(DEFAULT_MAPPING_IDS as string[]).includes(id));
+	if (unknownDefaults.length > 0) {
+		problems.push({ field: 'defaultMappings', message: `${unknownDefaults.map((id) => `"${id}"`).join(', ')} ${unknownDefaults.length === 1 ? 'is not a default mapping' : 'are not default mappings'}`, fix: `Use these ids: ${DEFAULT_MAPPING_IDS.join(', ')}.` });
+	}
 	const customs = context.getNodeParameter('customMappings.mapping', itemIndex, []) as CustomMappingParameters[];
 	const fixed = context.getNodeParameter('fixedValues.value', itemIndex, []) as FixedValueParameters[];
 	const options = context.getNodeParameter('options', itemIndex, {}) as MappingOptions;
 	const spec: MappingSpec = {
 		direction,
-		disabledDefaults: disabledDefaults(selectedDefaults),
+		disabledDefaults: disabledDefaults(defaults),
 		customMappings: customs.map((mapping, index) => {
 			const where = `customMappings[${index}]`;
 			const custom: CustomMapping = {
@@ -133,6 +132,7 @@ const PARTS: Record<string, string> = {
 const LISTS: Record<string, string> = { customMappings: 'Custom Mapping', fixedValues: 'Fixed Value', addToLabels: 'Add to Labels: label', disabledDefaults: 'Default Mappings: entry' };
 const SETTINGS: Record<string, string> = {
 	direction: 'Direction',
+	defaultMappings: 'Default Mappings',
 	linkField: 'Options › Dynamics 365 Link Column',
 	overLengthText: 'Options › Text Longer Than the Column Allows',
 	emptyValues: 'Options › Blank Values Overwrite',
@@ -171,105 +171,11 @@ function failedPlan(context: IExecuteFunctions, error: unknown, itemIndex: numbe
 	return { error: failure, problem: { field: 'parameters', message: failure.message, fix: failure.description ?? 'Check the node\'s parameters.' } };
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/** What an item holds: the contact and, from a trigger, its event. */
-interface SourceContact {
-	record: Record<string, unknown>;
-	event?: string;
-	deleted: boolean;
-}
-
-/** The app an item's contact is from, when it is plainly a Dynamics 365 or a Google contact. */
-function appOf(json: Record<string, unknown>): 'dynamics' | 'google' | undefined {
-	if (isObject(json.contact) || typeof json.contactid === 'string' || (json.event !== undefined && typeof json.contactId === 'string')) return 'dynamics';
-	if (isObject(json.person) || (typeof json.resourceName === 'string' && json.resourceName.startsWith('people/'))) return 'google';
-	return undefined;
-}
-
-/**
- * The source contact of an item: a trigger item (`{ event, contactId, modifiedOn, contact }`,
- * `{ event, resourceName, person }`, a deletion possibly without its contact) or a bare record.
- */
-function sourceContact(json: Record<string, unknown>, sides: DirectionInfo): { source: SourceContact } | { error: MappingError } {
-	const app = appOf(json);
-	if (app !== undefined && app !== sides.source) {
-		const from = sides.source === 'plain' ? 'a node giving flat records' : `the ${APP_NAMES[sides.source]} trigger or node`;
-		return {
-			error: {
-				field: 'item',
-				message: `The item is a ${APP_NAMES[app]} contact, but the Direction maps ${APP_NAMES[sides.source]} → ${APP_NAMES[sides.target]}`,
-				fix: `Set the Direction to start from ${APP_NAMES[app]}, or connect this node to ${from}.`,
-			},
-		};
-	}
-	const event = typeof json.event === 'string' ? json.event : undefined;
-	if (sides.source === 'dynamics') {
-		const record = isObject(json.contact) ? json.contact : event === 'deleted' ? { contactid: json.contactId } : json;
-		return { source: { record, event, deleted: event === 'deleted' } };
-	}
-	if (sides.source === 'google') {
-		const record = isObject(json.person) ? json.person : event === 'deleted' ? { resourceName: json.resourceName } : json;
-		const deleted = event === 'deleted' || (isObject(record.metadata) && record.metadata.deleted === true);
-		return { source: { record, event, deleted } };
-	}
-	return { source: { record: json, deleted: false } };
-}
-
-/** The target's current record at the option's dot path (unwrapped from a trigger-shaped item), if the item has one. */
-function currentRecord(json: Record<string, unknown>, path: string | undefined): { current?: Record<string, unknown> } | { error: MappingError } {
-	if (!path) return {};
-	const value = path.split('.').reduce<unknown>((node, key) => (isObject(node) ? node[key] : undefined), json);
-	if (value === undefined || value === null) return {};
-	if (!isObject(value)) {
-		return {
-			error: {
-				field: path,
-				message: `The current target record at "${path}" is ${Array.isArray(value) ? 'a list' : `a ${typeof value}`}, not a record`,
-				fix: 'Set Options › Current Target Record Field to where the looked-up record is, or clear it.',
-			},
-		};
-	}
-	return { current: isObject(value.contact) ? value.contact : isObject(value.person) ? value.person : value };
-}
-
-/** A plain record's id from its id key, as text; undefined lets the mapper fall back to `id`. */
-function plainId(json: Record<string, unknown>, key: string | undefined): string | undefined {
-	const value = json[key || 'id'];
-	return value === undefined || value === null || value === '' ? undefined : String(value);
-}
-
-/** The record as the writers take it; a deletion carries no values, only who it is. */
-function outputJson(record: TargetRecord, source: SourceContact): IDataObject {
-	const { linkId, emails } = record.matchKeys;
-	const json: IDataObject = {
-		target: record.target,
-		values: source.deleted ? {} : (record.values as IDataObject),
-		matchKeys: linkId === undefined ? { emails } : { linkId, emails },
-		sourceId: record.sourceId,
-		sourceApp: record.sourceApp,
-	};
-	if (source.event !== undefined) json.event = source.event;
-	return json;
-}
-
-/** One item mapped by a compiled plan: the output json, or the item's problem. */
-function mapItem(json: Record<string, unknown>, mapping: CompiledMapping, options: MappingOptions): { json: IDataObject } | { error: MappingError } {
-	const found = sourceContact(json, mapping.sides);
-	if ('error' in found) return found;
-	// The option's default applies also when the option was never added to the node.
-	const target = currentRecord(json, options.currentRecordField ?? CURRENT_RECORD_FIELD);
-	if ('error' in target) return target;
-	const sourceId = mapping.sides.source === 'plain' ? plainId(json, options.plainIdField) : undefined;
-	const result = mapContact(found.source.record, mapping, { current: target.current, sourceId });
-	return result.ok ? { json: outputJson(result.record, found.source) } : { error: result.error };
-}
-
 /** Whether a parameter value holds an expression ("={{ … }}") anywhere. */
 function hasExpression(value: unknown): boolean {
 	if (typeof value === 'string') return value.startsWith('=');
 	if (Array.isArray(value)) return value.some(hasExpression);
-	return isObject(value) && Object.values(value).some(hasExpression);
+	return typeof value === 'object' && value !== null && Object.values(value).some(hasExpression);
 }
 
 export async function executeContactFieldMapping(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
@@ -322,7 +228,7 @@ export async function executeContactFieldMapping(this: IExecuteFunctions): Promi
 			fail(itemIndex, new NodeOperationError(this.getNode(), mapped.error.message, { itemIndex, description: mapped.error.fix }), mapped.error);
 			continue;
 		}
-		output.push({ json: mapped.json, pairedItem: { item: itemIndex } });
+		output.push({ json: mapped.json as IDataObject, pairedItem: { item: itemIndex } });
 	}
 	return [output];
 }

@@ -32,9 +32,16 @@ export async function dynamicsColumns(context: ILoadOptionsFunctions | IExecuteF
 	}
 }
 
-/** The default mappings switched off: the ones not selected (an expression may give a list or comma-separated ids). */
+/** The default mappings selected (an expression may give a list or comma-separated ids); all of them when the parameter is unset. */
+export function selectedDefaults(selected: unknown): string[] {
+	if (Array.isArray(selected)) return selected.map(String);
+	if (typeof selected === 'string') return selected.split(',').map((id) => id.trim()).filter((id) => id !== '');
+	return [...DEFAULT_MAPPING_IDS];
+}
+
+/** The default mappings switched off: the ones not selected. */
 export function disabledDefaults(selected: unknown): string[] {
-	const ids = Array.isArray(selected) ? selected.map(String) : typeof selected === 'string' ? selected.split(',').map((id) => id.trim()) : [...DEFAULT_MAPPING_IDS];
+	const ids = selectedDefaults(selected);
 	return DEFAULT_MAPPING_IDS.filter((id) => !ids.includes(id));
 }
 

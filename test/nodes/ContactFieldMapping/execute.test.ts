@@ -111,6 +111,14 @@ describe('all four directions, on seeded contacts', () => {
 		await dynamics().update('contacts', contactOf(jan()).contactid as string, valuesOf(back));
 	});
 
+	it('a default mapping switched off maps nothing; an unknown one named by an expression fails before any item', async () => {
+		const [out] = await mapJson({ direction: 'dynamicsToGoogle', defaultMappings: withoutDefault('phones').filter((id) => id !== 'address') }, [jan()]);
+		expect(Object.keys(valuesOf(out)).sort()).toEqual(['birthdays', 'clientData', 'emailAddresses', 'names', 'organizations']);
+		const error = await mappingError({ direction: 'dynamicsToGoogle', defaultMappings: '={{ "names,emial" }}' }, [jan()]);
+		expect(error.message).toBe('Default Mappings: "emial" is not a default mapping');
+		expect(error.description).toBe(`Use these ids: ${DEFAULT_MAPPING_IDS.join(', ')}.`);
+	});
+
 	it('a Dynamics contact with a Google link column: the link is the match key', async () => {
 		const id = contactOf(jan()).contactid as string;
 		await dynamics().update('contacts', id, { new_googleresourcename: 'people/c42' });
