@@ -30,7 +30,7 @@ function defaultMappingOptions(): INodePropertyOptions[] {
 		const [google, plain] = [byId(defaultMappings('google'), id), byId(defaultMappings('plain'), id)];
 		const dynamicsSide = names(plain).dynamics.map(dynamicsLabel).join(', ');
 		const googleSide = names(google).other.map(googleLabel).join(', ');
-		return { name: plain.label, value: id, description: `Dynamics 365 ${dynamicsSide} ↔ Google ${googleSide} / plain ${names(plain).other.join(', ')}` };
+		return { name: plain.label, value: id, description: `Dynamics 365: ${dynamicsSide} ↔ Google Contacts: ${googleSide}; plain: ${names(plain).other.join(', ')}` };
 	}).sort((a, b) => a.name.localeCompare(b.name));
 }
 
