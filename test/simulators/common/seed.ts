@@ -63,7 +63,8 @@ const PHONE_FORMATS = [
 	(n: number) => `0${String(600000000 + (n % 99999999))}`,
 ];
 
-function seededRandom(seed: number): () => number {
+/** A small deterministic generator (mulberry32): numbers in [0, 1), the same sequence for the same seed. */
+export function seededRandom(seed: number): () => number {
 	let state = seed >>> 0;
 	return () => {
 		state = (state + 0x6d2b79f5) >>> 0;
