@@ -59,7 +59,7 @@ const CONTACTS = 'contacts';
 const EMAIL_COLUMNS = ['emailaddress1', 'emailaddress2', 'emailaddress3'];
 
 /** The rows whose column(s) equal one of the values, chunk by chunk (each filter within a URL's budget). */
-async function rowsMatching(
+export async function rowsMatching(
 	client: DynamicsClient,
 	columns: string | string[],
 	values: ODataValue[],
