@@ -10,13 +10,16 @@
  * a deletion tags the counterpart, and a contact whose counterpart was deleted (a tombstone) is
  * never re-created.
  *
+ * Both sides go in as snapshots made the same way (lib/sync/payload: googleSnapshot, dynamicsSnapshot,
+ * with the mapping's carriedFields as the merge scope), so equal contacts compare equal.
+ *
  * How a writer acts on each action:
  * - create: write the mapped record; the new contact carries the source's id where the target can
  *   keep a link (`link.onTarget`), and the source gets the new id (`link.onSource`). `snapshot` goes
  *   into the Google contact's clientData (in the create itself, or with the link onto the source).
- * - update / conflict-resolved: write only `fields` (snapshot field names; lib/sync/payload turns
- *   them into a payload) to the target, the links flagged in `link`, and `snapshot` (when present)
- *   onto the Google contact. `pending` fields hold newer values on the target; the other
+ * - update / conflict-resolved: write only `fields` (snapshot field names; googleUpdate and
+ *   dynamicsColumns in lib/sync/payload restrict the payload to them) to the target, the links
+ *   flagged in `link`, and `snapshot` (when present) onto the Google contact. `pending` fields hold newer values on the target; the other
  *   direction's writer carries them back.
  * - tag-deleted: put the target contact in `tag.group`, deactivate it, or set `tag.field`.
  * - skip-*: write nothing; `reason` says why.
@@ -78,7 +81,7 @@ export interface SyncSource {
 	emails: readonly string[];
 	/** The counterpart's id as the source keeps it (TargetRecord.matchKeys.linkId). */
 	linkId?: string;
-	/** Its values in snapshot space (googleSnapshot of the Google contact, or of the Dynamics contact mapped to Google); absent for a deletion. */
+	/** Its values in snapshot space: googleSnapshot of a Google contact, dynamicsSnapshot of a Dynamics one (lib/sync/payload); absent for a deletion. */
 	snapshot?: SyncSnapshot;
 	/** Dynamics only: the contact opts out of bulk email (donotbulkemail). */
 	unsubscribed?: boolean;
@@ -91,7 +94,7 @@ export type CounterpartLookup =
 	| {
 			found: 'link' | 'email';
 			id: string;
-			/** Its values in snapshot space. */
+			/** Its values in snapshot space, as for the source. */
 			snapshot: SyncSnapshot;
 			/** The source id it keeps as its link (Google clientData; the Dynamics link column), if any. */
 			linkId?: string;
