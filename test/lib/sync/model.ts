@@ -150,11 +150,16 @@ export class SyncModel {
 		return this.writes - before;
 	}
 
-	private byEmail<T extends { id: string; fields: Fields }>(store: Store<T>, fields: Fields, found: (contact: T) => CounterpartLookup): CounterpartLookup {
+	/** The writers' lookup: by link (a linked contact that is gone is a tombstone), else by email. */
+	private lookUp<T extends { id: string; fields: Fields }>(store: Store<T>, link: string | undefined, fields: Fields, found: (contact: T, by: 'link' | 'email') => CounterpartLookup): CounterpartLookup {
+		if (link !== undefined) {
+			const linked = store.get(link);
+			return linked ? found(linked, 'link') : { found: 'tombstone', id: link, why: 'deleted' };
+		}
 		const candidates = store.all().filter((contact) => sharesEmail(contact.fields, fields));
 		if (candidates.length === 0) return { found: 'none' };
 		if (candidates.length > 1) return { found: 'ambiguous', ids: candidates.map((contact) => contact.id) };
-		return found(candidates[0]);
+		return found(candidates[0], 'email');
 	}
 
 	private googleFound(contact: GoogleContact, by: 'link' | 'email'): CounterpartLookup {
@@ -191,9 +196,7 @@ export class SyncModel {
 		} else {
 			const link = this.options.linkColumn ? contact.googleLink : undefined;
 			source = { id, emails: emailsOf(contact.fields), linkId: link, snapshot: snapshotOf(contact.fields), unsubscribed: contact.unsubscribed, trashed: contact.inactive };
-			const linked = this.google.get(link);
-			if (link !== undefined) counterpart = linked ? this.googleFound(linked, 'link') : { found: 'tombstone', id: link, why: 'deleted' };
-			else counterpart = this.byEmail(this.google, contact.fields, (google) => this.googleFound(google, 'email'));
+			counterpart = this.lookUp(this.google, link, contact.fields, (google, by) => this.googleFound(google, by));
 		}
 		const target = 'id' in counterpart && counterpart.id !== undefined ? this.google.get(counterpart.id) : undefined;
 		const { action, unsubscribe } = this.decide('google', event, source, counterpart, target?.snapshot);
@@ -247,9 +250,7 @@ export class SyncModel {
 			event = 'deleted';
 		} else {
 			source = { id, emails: emailsOf(contact.fields), linkId: contact.dynamicsLink, snapshot: snapshotOf(contact.fields), trashed: contact.groups.has(TRASH_GROUP) };
-			const linked = this.dynamics.get(contact.dynamicsLink);
-			if (contact.dynamicsLink !== undefined) counterpart = linked ? this.dynamicsFound(linked, 'link') : { found: 'tombstone', id: contact.dynamicsLink, why: 'deleted' };
-			else counterpart = this.byEmail(this.dynamics, contact.fields, (dynamics) => this.dynamicsFound(dynamics, 'email'));
+			counterpart = this.lookUp(this.dynamics, contact.dynamicsLink, contact.fields, (dynamics, by) => this.dynamicsFound(dynamics, by));
 		}
 		const target = 'id' in counterpart && counterpart.id !== undefined ? this.dynamics.get(counterpart.id) : undefined;
 		const { action } = this.decide('dynamics', event, source, counterpart, contact?.snapshot);
