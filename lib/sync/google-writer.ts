@@ -1,0 +1,660 @@
+/**
+ * The Google Contacts writer of the sync (Dynamics 365 → Google Contacts), n8n-free. It takes the
+ * Contact Field Mapping's records and, for the whole run at once:
+ * 1. finds each record's Google counterpart in bulk: the Dynamics link column's resource name
+ *    (batchGet, 200 a request), else the contact whose clientData links to the Dynamics contact,
+ *    else the emails (case-blind). Few emails are searched; many, a record that found nothing (it
+ *    would be created: search lags behind writes) or a deletion (only clientData knows who is linked)
+ *    make it list the account once instead, 1000 contacts a request;
+ * 2. decides per record (lib/sync/decide: link, compare before write, three-way merge against the
+ *    snapshot the contact carries, tombstones, deletion and unsubscribe tags);
+ * 3. stops before any write when the deletions would trip the mass-deletion guard;
+ * 4. acts in bulk: batchCreateContacts and batchUpdateContacts (200 a call, serialised by the
+ *    client's mutation queue), an update naming only the Person fields it changes; a contact changed
+ *    meanwhile (stale etag) is read again and decided anew; then group tags (members:modify, 1000 a
+ *    call; a group is created when missing); then the Google link into the Dynamics link column
+ *    ($batch, only where it differs).
+ * A dry run does all the reading and deciding and writes nothing. Nothing is ever deleted.
+ */
+import { batchOperations, executeBatch } from '../dynamics/batch';
+import type { DynamicsClient } from '../dynamics/client';
+import { buildQuery, inFilterChunks, isGuid } from '../dynamics/odata';
+import { PEOPLE_LIMITS, type ContactGroup, type ContactUpdate, type GoogleContactsClient, type Person } from '../google/client';
+import { readGoogleField, writeGoogleField, type GooglePerson } from '../google/fields';
+import { LINK_KEYS, mapContact } from '../mapping/mapper';
+import type { FieldDescriptor } from '../model/fields';
+import { decideSync, TRASH_GROUP, UNSUBSCRIBES_GROUP, type CounterpartLookup, type SyncAction, type SyncDecision, type SyncSettings, type SyncSource } from './decide';
+import type { SyncApp } from './merge';
+import { DEFAULT_DELETION_SHARE } from './guard';
+import { googleUpdate, type GoogleSyncState, type GoogleUpdate } from './payload';
+import { SNAPSHOT_CLIENT_DATA_FIELD, SNAPSHOT_FIELDS, encodeSnapshot, googleSnapshot, storedSnapshot, type SyncSnapshot } from './snapshot';
+import type { SyncSummary } from './summary';
+import { SyncMappings, WriterReport, dynamicsSideSnapshot, googleSideSnapshot, guardDeletions, type ReadResult, type RecordOutcome, type RecordProblem, type SyncMapping, type SyncRecord } from './writer-common';
+
+/** Every Person field the writer reads: the synced values, the sync's clientData and the groups. */
+export const SYNC_PERSON_FIELDS = ['names', 'emailAddresses', 'phoneNumbers', 'addresses', 'organizations', 'birthdays', 'biographies', 'nicknames', 'urls', 'userDefined', 'clientData', 'memberships', 'metadata'];
+
+const LINK_FIELD = `clientData:${LINK_KEYS.googleDynamicsContactId}`;
+/** Writes only need the new resource name and etag back. */
+const WRITE_READ_MASK = ['metadata'];
+
+export interface GoogleWriterSettings {
+	/** Whose value a field changed on both sides takes. */
+	winner: SyncApp;
+	/** A value cleared in Dynamics clears it in Google (off: an empty value never blanks a filled one). */
+	emptyOverwrites: boolean;
+	/** A Dynamics contact without an email is never created in Google. */
+	avoidDuplicates: boolean;
+	/** The group a deleted Dynamics contact's counterpart goes into; undefined: deletions are not tagged. */
+	trashGroup?: string;
+	/** The group for counterparts of contacts that opt out of bulk email; undefined: not tagged. */
+	unsubscribeGroup?: string;
+	/** The largest share of the linked contacts one run may tag as deleted (0 < share ≤ 1). */
+	maxDeletionShare: number;
+	/** Read and decide, write nothing. */
+	dryRun: boolean;
+}
+
+export const DEFAULT_GOOGLE_WRITER_SETTINGS: GoogleWriterSettings = {
+	winner: 'dynamics',
+	emptyOverwrites: false,
+	avoidDuplicates: true,
+	trashGroup: TRASH_GROUP,
+	unsubscribeGroup: UNSUBSCRIBES_GROUP,
+	maxDeletionShare: DEFAULT_DELETION_SHARE,
+	dryRun: false,
+};
+
+export interface GoogleWriterOptions {
+	google: GoogleContactsClient;
+	/** The Dynamics contact column that keeps the Google link, with a client to write it; absent: no link column. */
+	dynamicsLink?: { client: DynamicsClient; column: string };
+	settings?: Partial<GoogleWriterSettings>;
+	/** The org's contact columns, for records mapped with custom columns (standard columns when absent). */
+	catalog?: FieldDescriptor[];
+	/** How often a contact changed meanwhile (stale etag) is read again and decided anew (default 3). */
+	conflictRounds?: number;
+}
+
+export interface GoogleWriteResult {
+	/** One per input record, in input order. */
+	outcomes: RecordOutcome[];
+	summary: SyncSummary;
+}
+
+/** A problem with one record that stops only that record. */
+class RecordFailure extends Error {
+	constructor(readonly problem: RecordProblem) {
+		super(problem.message);
+	}
+}
+
+const problemOf = (error: unknown, field = 'record'): RecordProblem =>
+	error instanceof RecordFailure ? error.problem : { field, message: (error as Error).message, fix: 'Check the record and run again.' };
+
+/** Writes run after all decisions; each part records what it did. */
+interface Plan {
+	create?: GooglePerson;
+	update?: GoogleUpdate;
+	/** The fields the update writes, as snapshot names and the mapping's extra fields. */
+	fields: string[];
+	groups: Array<{ group: string; add: boolean }>;
+	/** The Dynamics link column gets the Google contact's resource name (if it differs). */
+	linkOnDynamics: boolean;
+}
+
+/** One record's way through the run. */
+interface Entry {
+	index: number;
+	record: SyncRecord;
+	mapping: SyncMapping;
+	counterpart: CounterpartLookup;
+	/** The counterpart as read (its etag decides the update). */
+	current?: GooglePerson;
+	decision?: SyncDecision;
+	plan?: Plan;
+	/** The Google contact written: created, updated or tagged. */
+	targetId?: string;
+	/** What was actually written, so a decided update that changed nothing reports as unchanged. */
+	wrote: { google: boolean; dynamics: boolean };
+	failed: boolean;
+}
+
+const memberOf = (person: GooglePerson, group: string | undefined): boolean => group !== undefined && (readGoogleField(person, 'memberships') as string[]).includes(group);
+const textOf = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+const push = <K, V>(map: Map<K, V[]>, key: K, value: V) => map.set(key, [...(map.get(key) ?? []), value]);
+
+/**
+ * The Google side of the lookup: contacts by resource name (the Dynamics link column), by the
+ * Dynamics contact they link to (clientData) and by email, from batchGet, search or one listing.
+ */
+class GoogleDirectory {
+	private readonly byResource = new Map<string, GooglePerson>();
+	private readonly byLink = new Map<string, GooglePerson[]>();
+	private readonly byEmail = new Map<string, GooglePerson[]>();
+	/** Contacts that link to a Dynamics contact (known once the account was listed). */
+	linkedCount = 0;
+	listed = false;
+
+	constructor(private readonly google: GoogleContactsClient) {}
+
+	async readResources(resourceNames: string[]): Promise<void> {
+		const found = await this.google.getContacts(resourceNames, SYNC_PERSON_FIELDS);
+		for (const [resourceName, person] of found) this.byResource.set(resourceName, person as GooglePerson);
+	}
+
+	/** Search (a warm-up plus one request per email) when that is cheaper than listing; false when listing is. */
+	async searchIfCheaper(emails: string[]): Promise<boolean> {
+		const probe = await this.google.listConnectionsPage({ personFields: ['metadata'], pageSize: 1 });
+		if (emails.length + 1 >= Math.ceil((probe.totalItems ?? 0) / PEOPLE_LIMITS.pageSize)) return false;
+		const found = await this.google.findContactsByEmail(emails, SYNC_PERSON_FIELDS, { strategy: 'search' });
+		const seen = new Set<string>();
+		for (const people of found.values()) {
+			for (const person of people as GooglePerson[]) {
+				if (seen.has(person.resourceName as string)) continue;
+				seen.add(person.resourceName as string);
+				this.index(person, undefined, undefined);
+			}
+		}
+		return true;
+	}
+
+	/** Lists the whole account once, keeping the contacts that link to `links` or have one of `emails`. */
+	async list(links: ReadonlySet<string>, emails: ReadonlySet<string>): Promise<void> {
+		this.byLink.clear();
+		this.byEmail.clear();
+		this.linkedCount = 0;
+		for await (const page of this.google.listConnections({ personFields: SYNC_PERSON_FIELDS })) {
+			for (const person of page.people as GooglePerson[]) {
+				if (textOf(readGoogleField(person, LINK_FIELD))) this.linkedCount++;
+				this.index(person, links, emails);
+			}
+		}
+		this.listed = true;
+	}
+
+	private index(person: GooglePerson, links: ReadonlySet<string> | undefined, emails: ReadonlySet<string> | undefined): void {
+		const link = textOf(readGoogleField(person, LINK_FIELD));
+		if (link !== undefined && (!links || links.has(link))) push(this.byLink, link, person);
+		for (const email of new Set((readGoogleField(person, 'emailAddresses') as string[]).map((value) => value.trim().toLowerCase()))) {
+			if (!emails || emails.has(email)) push(this.byEmail, email, person);
+		}
+	}
+
+	resource(resourceName: string): GooglePerson | undefined {
+		return this.byResource.get(resourceName);
+	}
+
+	linkedTo(contactId: string): GooglePerson[] {
+		return this.byLink.get(contactId) ?? [];
+	}
+
+	withEmails(emails: readonly string[]): GooglePerson[] {
+		const found = new Map<string, GooglePerson>();
+		for (const email of emails) for (const person of this.byEmail.get(email) ?? []) found.set(person.resourceName as string, person);
+		return [...found.values()];
+	}
+}
+
+/** The run: lookup, decisions, guard, writes, report. */
+class GoogleSyncRun {
+	private readonly settings: GoogleWriterSettings;
+	private readonly mappings: SyncMappings;
+	private readonly directory: GoogleDirectory;
+	private readonly report: WriterReport;
+	private readonly entries: Entry[] = [];
+	/** User groups by name, as the account has them before the run. */
+	private groupsByName = new Map<string, ContactGroup>();
+
+	constructor(
+		private readonly options: GoogleWriterOptions,
+		size: number,
+	) {
+		this.settings = { ...DEFAULT_GOOGLE_WRITER_SETTINGS, ...options.settings };
+		const share = this.settings.maxDeletionShare;
+		if (!(typeof share === 'number' && share > 0 && share <= 1)) {
+			throw new Error(`Mass-Deletion Guard: the share must be above 0% and at most 100% (got ${share * 100}%); 10% is the default.`);
+		}
+		this.mappings = new SyncMappings('dynamicsToGoogle', options.catalog);
+		this.directory = new GoogleDirectory(options.google);
+		this.report = new WriterReport(size, this.settings.dryRun);
+	}
+
+	private get google(): GoogleContactsClient {
+		return this.options.google;
+	}
+
+	async run(inputs: readonly ReadResult[]): Promise<GoogleWriteResult> {
+		this.admit(inputs);
+		await this.loadGroups();
+		await this.findCounterparts();
+		for (const entry of this.live()) this.decide(entry);
+		this.claimCounterparts();
+		await guardDeletions(this.actions(), { deletedIn: 'dynamics', maxShare: this.settings.maxDeletionShare, countLinked: async () => this.directory.linkedCount });
+		if (!this.settings.dryRun) {
+			await this.createContacts();
+			await this.updateContacts();
+			await this.changeGroups();
+		}
+		await this.storeDynamicsLinks();
+		for (const entry of this.live()) this.conclude(entry);
+		return { outcomes: this.report.results(), summary: this.report.build() };
+	}
+
+	// ---- input ------------------------------------------------------------------------------------
+
+	/** Readable records become entries (a later record of the same contact supersedes an earlier one); the rest fail alone. */
+	private admit(inputs: readonly ReadResult[]): void {
+		const latest = new Map<string, number>();
+		inputs.forEach((input, index) => {
+			if (input.ok) latest.set(input.record.sourceId, index);
+		});
+		inputs.forEach((input, index) => {
+			if (!input.ok) return this.report.failed(index, `item ${index + 1}`, input.problem);
+			const { record } = input;
+			if (latest.get(record.sourceId) !== index) {
+				const later = (latest.get(record.sourceId) as number) + 1;
+				const decision: SyncDecision = { action: { kind: 'skip-ambiguous', target: 'google', counterpartIds: [], reason: `Item ${later} carries a later change of the same Dynamics 365 contact; this one is left out.` } };
+				return this.report.decided(index, record.sourceId, decision);
+			}
+			try {
+				const mapping = this.mappings.of(record);
+				this.entries.push({ index, record, mapping, counterpart: { found: 'none' }, wrote: { google: false, dynamics: false }, failed: false });
+			} catch (error) {
+				this.report.failed(index, record.sourceId, { field: 'mapping', message: (error as Error).message, fix: 'Fix the Contact Field Mapping node\'s settings.' });
+			}
+		});
+	}
+
+	private live(): Entry[] {
+		return this.entries.filter((entry) => !entry.failed);
+	}
+
+	/** A record fails; what it already wrote (a contact created before its link failed) is reported with the error. */
+	private fail(entry: Entry, problem: RecordProblem): void {
+		if (entry.wrote.google || entry.wrote.dynamics) this.conclude(entry);
+		entry.failed = true;
+		this.report.failed(entry.index, entry.record.sourceId, problem);
+	}
+
+	private actions(): SyncAction[] {
+		return this.live().flatMap((entry) => (entry.decision ? [entry.decision.action] : []));
+	}
+
+	private async loadGroups(): Promise<void> {
+		if (this.settings.trashGroup === undefined && this.settings.unsubscribeGroup === undefined) return;
+		const groups = await this.google.listContactGroups();
+		this.groupsByName = new Map(groups.filter((group) => group.groupType === 'USER_CONTACT_GROUP' && group.name).map((group) => [group.name as string, group]));
+	}
+
+	private groupName(name: string | undefined): string | undefined {
+		return name === undefined ? undefined : this.groupsByName.get(name)?.resourceName ?? undefined;
+	}
+
+	// ---- lookup -----------------------------------------------------------------------------------
+
+	private async findCounterparts(): Promise<void> {
+		const entries = this.live();
+		const deletions = entries.filter((entry) => entry.record.event === 'deleted');
+		const upserts = entries.filter((entry) => entry.record.event !== 'deleted');
+		const linkIds = upserts.map((entry) => entry.record.matchKeys.linkId).filter((id): id is string => id !== undefined && /^people\/[^/\s]+$/.test(id));
+		if (linkIds.length) await this.directory.readResources(linkIds);
+		const unlinked = upserts.filter((entry) => entry.record.matchKeys.linkId === undefined);
+		const emails = [...new Set(unlinked.flatMap((entry) => entry.record.matchKeys.emails))];
+		// Only clientData tells which contact a deleted Dynamics contact was linked to: that needs the listing.
+		let list = deletions.length > 0 && this.settings.trashGroup !== undefined;
+		if (!list && unlinked.length) list = emails.length === 0 || !(await this.directory.searchIfCheaper(emails));
+		// A record that found nothing would be created: only the listing is sure (no search lag) and sees links that survived an email change.
+		if (!list) list = unlinked.some((entry) => this.directory.linkedTo(entry.record.sourceId).length === 0 && this.directory.withEmails(entry.record.matchKeys.emails).length === 0);
+		if (list) await this.directory.list(new Set(entries.map((entry) => entry.record.sourceId)), new Set(emails));
+		for (const entry of entries) this.resolve(entry);
+	}
+
+	private resolve(entry: Entry): void {
+		const { record } = entry;
+		const linkId = record.matchKeys.linkId;
+		const found = (person: GooglePerson, by: 'link' | 'email') => this.found(entry, person, by);
+		if (record.event !== 'deleted' && linkId !== undefined) {
+			const person = this.directory.resource(linkId);
+			entry.counterpart = person ? found(person, 'link') : { found: 'tombstone', id: linkId, why: 'deleted' };
+			return;
+		}
+		const linked = this.directory.linkedTo(record.sourceId);
+		if (linked.length > 1) entry.counterpart = { found: 'ambiguous', ids: linked.map((person) => person.resourceName as string) };
+		else if (linked.length === 1) entry.counterpart = found(linked[0], 'link');
+		else if (record.event === 'deleted') entry.counterpart = { found: 'none' };
+		else {
+			const matches = this.directory.withEmails(record.matchKeys.emails);
+			if (matches.length > 1) entry.counterpart = { found: 'ambiguous', ids: matches.map((person) => person.resourceName as string) };
+			else entry.counterpart = matches.length === 1 ? found(matches[0], 'email') : { found: 'none' };
+		}
+	}
+
+	/** A counterpart as decide sees it; one in the trash group is a tombstone. */
+	private found(entry: Entry, person: GooglePerson, by: 'link' | 'email'): CounterpartLookup {
+		const id = person.resourceName as string;
+		entry.current = person;
+		if (memberOf(person, this.groupName(this.settings.trashGroup))) return { found: 'tombstone', id, why: 'trashed' };
+		return {
+			found: by,
+			id,
+			snapshot: googleSideSnapshot(person, entry.mapping),
+			linkId: textOf(readGoogleField(person, LINK_FIELD)),
+			unsubscribed: memberOf(person, this.groupName(this.settings.unsubscribeGroup)),
+		};
+	}
+
+	// ---- decisions --------------------------------------------------------------------------------
+
+	private syncSettings(mapping: SyncMapping): SyncSettings {
+		const { winner, emptyOverwrites, avoidDuplicates, trashGroup, unsubscribeGroup } = this.settings;
+		return {
+			winner,
+			emptyOverwrites,
+			avoidDuplicates,
+			dynamicsLinkColumn: this.options.dynamicsLink !== undefined,
+			deletions: trashGroup === undefined ? { kind: 'off' } : { kind: 'group', group: trashGroup },
+			...(unsubscribeGroup === undefined ? {} : { unsubscribeGroup }),
+			scope: mapping.scope,
+		};
+	}
+
+	/** The Dynamics contact mapped to Google: on the counterpart (its formats, its list entries beyond Dynamics' columns), or the record's values. */
+	private mapped(entry: Entry): GooglePerson {
+		const { record, mapping, current } = entry;
+		if (!record.source) return record.values as GooglePerson;
+		const result = mapContact(record.source, mapping.toGoogle, { current });
+		if (!result.ok) throw new RecordFailure(result.error);
+		return result.record.values as GooglePerson;
+	}
+
+	private source(entry: Entry): SyncSource {
+		const { record, mapping } = entry;
+		const { sourceId: id, matchKeys } = record;
+		if (record.event === 'deleted') return { id, emails: [] };
+		const snapshot = record.source ? dynamicsSideSnapshot(record.source, mapping, entry.current) : googleSideSnapshot(record.values as GooglePerson, mapping);
+		const optOut = record.source?.donotbulkemail;
+		return { id, emails: matchKeys.emails, linkId: matchKeys.linkId, snapshot, ...(typeof optOut === 'boolean' ? { unsubscribed: optOut } : {}) };
+	}
+
+	/** Decides a record on its counterpart as read, and plans its writes. */
+	private decide(entry: Entry): void {
+		try {
+			const current = entry.current;
+			entry.decision = decideSync({
+				event: entry.record.event,
+				target: 'google',
+				source: this.source(entry),
+				counterpart: entry.counterpart,
+				lastSync: current ? storedSnapshot(current) : undefined,
+				settings: this.syncSettings(entry.mapping),
+			});
+			entry.plan = this.plan(entry, entry.decision);
+		} catch (error) {
+			this.fail(entry, problemOf(error));
+		}
+	}
+
+	/**
+	 * One Google contact is synced with one Dynamics contact: a second record of this run that would
+	 * write the same contact, or create one with an email another create of this run has, is left out.
+	 */
+	private claimCounterparts(): void {
+		const claimed = new Map<string, string>();
+		for (const entry of this.live()) {
+			const action = entry.decision?.action;
+			if (!action || !entry.plan) continue;
+			const keys = action.kind === 'create' ? entry.record.matchKeys.emails.map((email) => `email:${email}`) : 'targetId' in action ? [`contact:${action.targetId}`] : [];
+			const taken = keys.map((key) => claimed.get(key)).find((owner) => owner !== undefined);
+			if (taken === undefined) {
+				for (const key of keys) claimed.set(key, entry.record.sourceId);
+				continue;
+			}
+			const what = action.kind === 'create' ? 'has the same email and is created in this run' : `is synced with ${'targetId' in action ? action.targetId : ''} in this run`;
+			entry.decision = { action: { kind: 'skip-ambiguous', target: 'google', counterpartIds: 'targetId' in action ? [action.targetId] : [], reason: `Dynamics 365 contact ${taken} ${what}; this one is left out. Merge the duplicates in Dynamics 365.` } };
+			entry.plan = undefined;
+		}
+	}
+
+	private plan(entry: Entry, decision: SyncDecision): Plan | undefined {
+		const { action, unsubscribe } = decision;
+		const plan: Plan = { fields: [], groups: [], linkOnDynamics: false };
+		if (unsubscribe) plan.groups.push({ group: unsubscribe.group, add: unsubscribe.kind === 'tag-unsubscribed' });
+		switch (action.kind) {
+			case 'create': {
+				const person = structuredClone(this.mapped(entry));
+				writeGoogleField(person, LINK_FIELD, entry.record.sourceId);
+				writeGoogleField(person, SNAPSHOT_CLIENT_DATA_FIELD, encodeSnapshot(googleSideSnapshot(person, entry.mapping)));
+				plan.create = person;
+				plan.linkOnDynamics = action.link.onSource;
+				return plan;
+			}
+			case 'update':
+			case 'conflict-resolved':
+			case 'skip-equal':
+				this.planUpdate(entry, action, plan);
+				return plan;
+			case 'tag-deleted':
+				if (action.tag.kind === 'group') plan.groups.push({ group: action.tag.group, add: true });
+				return plan;
+			default:
+				return plan;
+		}
+	}
+
+	/**
+	 * The update of the decided fields plus the mapping's THEN actions (fixed values, labels) where
+	 * they differ; the link and the snapshot only where the contact's own differ. Fields whose value
+	 * would not change are not sent: an update that changes nothing is no request at all.
+	 */
+	private planUpdate(entry: Entry, action: Extract<SyncAction, { kind: 'update' | 'conflict-resolved' | 'skip-equal' }>, plan: Plan): void {
+		const current = entry.current as GooglePerson;
+		const extraFields = entry.mapping.extraFields;
+		const mapped = this.mapped(entry);
+		const labels = entry.mapping.toGoogle.addToLabels;
+		// Labels are added, never replaced: the contact keeps its other groups (and the sync's tags).
+		if (labels.length) writeGoogleField(mapped, 'memberships', [...new Set([...(readGoogleField(current, 'memberships') as string[]), ...labels])]);
+		const decided = action.kind === 'skip-equal' ? [] : action.fields;
+		const then = [...entry.mapping.toGoogle.fixedValues.map((fixed) => fixed.field.name), ...(labels.length ? ['memberships'] : [])];
+		const [currentValue, mappedValue] = [canonicalValues(current, extraFields), canonicalValues(mapped, extraFields)];
+		const fields = [...new Set([...decided, ...then])].filter((field) => currentValue(field) !== mappedValue(field));
+		const state: GoogleSyncState = {};
+		if (action.kind !== 'skip-equal' && action.link.onTarget && readGoogleField(current, LINK_FIELD) !== entry.record.sourceId) state.dynamicsContactId = entry.record.sourceId;
+		const after = googleSnapshot({ ...current, ...googleUpdate(current, mapped, fields).person }, extraFields);
+		const snapshot = snapshotAfter(action.kind === 'skip-equal' ? undefined : action.snapshot, storedSnapshot(current), after, decided);
+		if (snapshot && encodeSnapshot(snapshot) !== readGoogleField(current, SNAPSHOT_CLIENT_DATA_FIELD)) state.snapshot = snapshot;
+		if (fields.length || state.dynamicsContactId !== undefined || state.snapshot !== undefined) plan.update = googleUpdate(current, mapped, fields, state);
+		plan.fields = fields;
+		plan.linkOnDynamics = action.kind !== 'skip-equal' && action.link.onSource;
+	}
+
+	// ---- writes -----------------------------------------------------------------------------------
+
+	private async createContacts(): Promise<void> {
+		const creating = this.live().filter((entry) => entry.plan?.create);
+		if (!creating.length) return;
+		const results = await this.google.createContacts(creating.map((entry) => entry.plan!.create as Person), WRITE_READ_MASK);
+		creating.forEach((entry, position) => {
+			const result = results[position];
+			if (result.ok) {
+				entry.targetId = result.person.resourceName ?? undefined;
+				entry.wrote.google = true;
+			} else this.fail(entry, { field: 'values', message: result.error.message, fix: 'Correct the values the Contact Field Mapping makes for this contact, then run again.' });
+		});
+	}
+
+	/** Batch updates; a contact changed meanwhile is read again and decided anew, up to `conflictRounds` times. */
+	private async updateContacts(): Promise<void> {
+		let updating = this.live().filter((entry) => entry.plan?.update);
+		for (let round = 0; updating.length > 0; round++) {
+			const results = await this.sendUpdates(updating);
+			const stale: Entry[] = [];
+			updating.forEach((entry, position) => {
+				const result = results[position];
+				if (result.ok) {
+					entry.wrote.google = true;
+					return;
+				}
+				if (result.error.name !== 'ContactConflictError') return this.fail(entry, { field: 'values', message: result.error.message, fix: 'Correct the values the Contact Field Mapping makes for this contact, then run again.' });
+				stale.push(entry);
+			});
+			if (stale.length && round >= (this.options.conflictRounds ?? 3)) {
+				for (const entry of stale) this.fail(entry, { field: 'etag', message: `Google contact ${entry.counterpart.found === 'link' || entry.counterpart.found === 'email' ? entry.counterpart.id : ''} kept changing while it was synced`, fix: 'Run the sync again; it will read the contact anew.' });
+				return;
+			}
+			updating = await this.decideAgain(stale);
+		}
+	}
+
+	/** One mask for every update of a call: each update carries its current values of the Person fields it does not change. */
+	private async sendUpdates(entries: Entry[]) {
+		const mask = [...new Set(entries.flatMap((entry) => entry.plan!.update!.updatePersonFields))];
+		const updates: ContactUpdate[] = entries.map((entry) => {
+			const current = entry.current as GooglePerson;
+			const person: GooglePerson = { ...entry.plan!.update!.person };
+			for (const field of mask) person[field] ??= structuredClone(current[field]) ?? [];
+			return { resourceName: current.resourceName as string, person: person as Person };
+		});
+		return this.google.updateContacts(updates, mask, WRITE_READ_MASK);
+	}
+
+	/** Reads the stale contacts again and decides them anew; those still to update come back. */
+	private async decideAgain(stale: Entry[]): Promise<Entry[]> {
+		if (!stale.length) return [];
+		const ids = stale.map((entry) => (entry.current as GooglePerson).resourceName as string);
+		const fresh = await this.google.getContacts(ids, SYNC_PERSON_FIELDS);
+		for (const entry of stale) {
+			const person = fresh.get((entry.current as GooglePerson).resourceName as string) as GooglePerson | undefined;
+			const by = entry.counterpart.found === 'email' ? 'email' : 'link';
+			entry.counterpart = person ? this.found(entry, person, by) : { found: 'tombstone', id: (entry.current as GooglePerson).resourceName as string, why: 'deleted' };
+			if (!person) entry.current = undefined;
+			this.decide(entry);
+		}
+		return stale.filter((entry) => !entry.failed && entry.plan?.update);
+	}
+
+	/** Group tags, one members:modify per group and 1000 contacts; a group to add to is created when missing. */
+	private async changeGroups(): Promise<void> {
+		const changes = new Map<string, { add: Map<string, Entry>; remove: Map<string, Entry> }>();
+		for (const entry of this.live()) {
+			const targetId = this.targetOf(entry);
+			for (const { group, add } of entry.plan?.groups ?? []) {
+				if (targetId === undefined) continue;
+				const change = changes.get(group) ?? { add: new Map(), remove: new Map() };
+				(add ? change.add : change.remove).set(targetId, entry);
+				changes.set(group, change);
+			}
+		}
+		for (const [name, change] of changes) {
+			let resourceName = this.groupName(name);
+			if (resourceName === undefined && change.add.size) resourceName = (await this.google.ensureContactGroup(name)).resourceName ?? undefined;
+			// Nobody can be in a group that does not exist: removing is done.
+			if (resourceName === undefined) continue;
+			const result = await this.google.modifyGroupMembers(resourceName, { add: [...change.add.keys()], remove: [...change.remove.keys()] });
+			for (const [contact, entry] of [...change.add, ...change.remove]) {
+				if (result.notFound.includes(contact)) this.fail(entry, { field: 'group', message: `Google contact ${contact} was deleted before it could be tagged "${name}"`, fix: 'Nothing to do: a deleted contact needs no tag.' });
+				else if (result.cannotRemoveLastGroup.includes(contact)) this.fail(entry, { field: 'group', message: `Google contact ${contact} cannot leave "${name}": it is its only label`, fix: 'Add the contact to another label (e.g. My Contacts) in Google Contacts, then run again.' });
+				else entry.wrote.google = true;
+			}
+		}
+	}
+
+	/** The Google link into the Dynamics link column, read first: only values that differ are written ($batch, one result per contact). */
+	private async storeDynamicsLinks(): Promise<void> {
+		const link = this.options.dynamicsLink;
+		if (!link) return;
+		const linking = this.live().filter((entry) => entry.plan?.linkOnDynamics && this.targetOf(entry) !== undefined && isGuid(entry.record.sourceId));
+		if (!linking.length) return;
+		const stored = new Map<string, unknown>();
+		for (const filter of inFilterChunks('contactid', linking.map((entry) => ({ guid: entry.record.sourceId })))) {
+			const rows = await link.client.getAll<Record<string, unknown>>(`contacts${buildQuery({ select: ['contactid', link.column], filter })}`);
+			for (const row of rows) stored.set(String(row.contactid).toLowerCase(), row[link.column] ?? null);
+		}
+		const writes: Entry[] = [];
+		for (const entry of linking) {
+			const value = stored.get(entry.record.sourceId.toLowerCase());
+			if (value === undefined) this.fail(entry, { field: link.column, message: `Dynamics 365 contact ${entry.record.sourceId} no longer exists; the link to ${this.targetOf(entry)} was not stored`, fix: 'Nothing to do: its deletion reaches Google Contacts on the next run.' });
+			else if (value !== this.targetOf(entry)) writes.push(entry);
+		}
+		if (this.settings.dryRun || !writes.length) {
+			for (const entry of writes) entry.wrote.dynamics = true;
+			return;
+		}
+		const results = await executeBatch(link.client, writes.map((entry) => batchOperations.update('contacts', entry.record.sourceId, { [link.column]: this.targetOf(entry) })));
+		writes.forEach((entry, position) => {
+			const result = results[position];
+			if (result.ok) entry.wrote.dynamics = true;
+			else {
+				this.fail(entry, {
+					field: link.column,
+					message: `Google contact ${this.targetOf(entry)} was written, but Dynamics 365 did not store its link in ${link.column}: ${result.error?.message ?? `HTTP ${result.status}`}`,
+					fix: `Check that ${link.column} is a text column of at least 100 characters that the credential's application user may update.`,
+				});
+			}
+		});
+	}
+
+	/** The Google contact a record writes: the new one after a create, else the decided counterpart. */
+	private targetOf(entry: Entry): string | undefined {
+		const action = entry.decision?.action;
+		if (!action) return undefined;
+		return action.kind === 'create' ? entry.targetId : 'targetId' in action ? action.targetId : undefined;
+	}
+
+	// ---- report -----------------------------------------------------------------------------------
+
+	/** The outcome as carried out: an update that wrote nothing (or, in a dry run, would write nothing) is unchanged. */
+	private conclude(entry: Entry): void {
+		const decision = entry.decision as SyncDecision;
+		const { action } = decision;
+		const plan = entry.plan;
+		const targetId = this.targetOf(entry);
+		if (!plan || (action.kind !== 'update' && action.kind !== 'conflict-resolved' && action.kind !== 'skip-equal')) {
+			this.report.decided(entry.index, entry.record.sourceId, decision, targetId);
+			return;
+		}
+		const changes = plan.update !== undefined || entry.wrote.dynamics;
+		const pending = action.pending;
+		const where = `Google contact ${action.targetId}`;
+		let final: SyncAction;
+		if (!changes) final = { kind: 'skip-equal', target: 'google', targetId: action.targetId, pending, reason: action.kind === 'skip-equal' ? action.reason : `${where} already has these values.` };
+		else if (action.kind === 'skip-equal') {
+			final = { kind: 'update', target: 'google', targetId: action.targetId, fields: plan.fields, pending, conflicts: [], link: { onTarget: false, onSource: false }, reason: `Sets the mapping's fixed values and labels on ${where}: ${plan.fields.join(', ')}.` };
+		} else final = { ...action, fields: plan.fields };
+		this.report.decided(entry.index, entry.record.sourceId, { ...decision, action: final }, targetId);
+	}
+}
+
+/** A field's value for compare-before-write: canonical where the snapshot tracks it (phones by digits...), labels as a set. */
+function canonicalValues(person: GooglePerson, extraFields: string[]): (field: string) => string {
+	const snapshot = googleSnapshot(person, extraFields);
+	const tracked = new Set([...SNAPSHOT_FIELDS, ...snapshot.extraFields]);
+	return (field) => {
+		if (field === 'memberships') return JSON.stringify([...new Set(readGoogleField(person, field) as string[])].sort());
+		return JSON.stringify(tracked.has(field) ? snapshot.fields[field] ?? null : readGoogleField(person, field) ?? null);
+	};
+}
+
+/**
+ * The snapshot to store: the decided one (or the stored one, when the decision keeps it), with the
+ * written fields as the contact holds them after the write, so the contact is its own echo.
+ */
+function snapshotAfter(decided: SyncSnapshot | undefined, stored: SyncSnapshot | undefined, after: SyncSnapshot, written: readonly string[]): SyncSnapshot | undefined {
+	const base = decided ?? stored;
+	if (!base) return undefined;
+	const fields = { ...base.fields };
+	for (const field of written) {
+		if (after.fields[field] === undefined) delete fields[field];
+		else fields[field] = after.fields[field];
+	}
+	return { fields, extraFields: base.extraFields };
+}
+
+/**
+ * Syncs mapped Dynamics 365 contacts into Google Contacts (see the file comment). `inputs` are the
+ * records as readSyncRecord(json, 'google') read them; an unreadable one fails alone. Throws
+ * MassDeletionError (nothing written) when the deletions would trip the guard.
+ */
+export async function writeToGoogle(inputs: readonly ReadResult[], options: GoogleWriterOptions): Promise<GoogleWriteResult> {
+	return new GoogleSyncRun(options, inputs.length).run(inputs);
+}
