@@ -26,7 +26,7 @@
  * - unsubscribe (beside create, update and skip-equal): add the target contact to, or remove it
  *   from, the unsubscribe group (after a create: the contact just created).
  */
-import { APP_LABELS, mergeSnapshots, otherApp, sameSnapshot, type FieldConflict, type MergeScope, type SyncApp } from './merge';
+import { APP_LABELS, mergeSnapshots, otherApp, sameSnapshot, type FieldConflict, type FieldMerge, type MergeScope, type SyncApp } from './merge';
 import type { SyncSnapshot } from './snapshot';
 
 export type SyncEvent = 'created' | 'updated' | 'deleted' | 'resync';
@@ -276,7 +276,7 @@ function decideUpsert(input: SyncInput): SyncAction {
 		case 'email':
 			// The counterpart is linked to another contact (a copied record, a shared email): never steal the link.
 			if (counterpart.linkId !== undefined && counterpart.linkId !== source.id) {
-				return skip(input, 'skip-ambiguous', `${where} contact ${counterpart.id} has its email but is linked to ${counterpart.linkId}; it is left alone.`, [counterpart.id]);
+				return skip(input, 'skip-ambiguous', `${where} contact ${counterpart.id}, found by its ${counterpart.found}, is linked to ${counterpart.linkId}; it is left alone.`, [counterpart.id]);
 			}
 			// The source links elsewhere, yet its email found this one: a stale link, not a match.
 			if (source.linkId !== undefined && source.linkId !== counterpart.id && counterpart.linkId !== source.id) {
@@ -286,10 +286,16 @@ function decideUpsert(input: SyncInput): SyncAction {
 	}
 }
 
-function decideCreate(input: SyncInput): CreateAction {
+/** The merge of the source with the target's values (empty for a create), against the last synced ones. */
+function mergeWithTarget(input: SyncInput, targetValues: SyncSnapshot, last?: SyncSnapshot): FieldMerge {
 	const { target, source, settings } = input;
-	const sides = { [target]: EMPTY_SNAPSHOT, [otherApp(target)]: source.snapshot } as Record<SyncApp, SyncSnapshot>;
-	const merge = mergeSnapshots({ ...sides, winner: settings.winner, emptyOverwrites: settings.emptyOverwrites, scope: settings.scope });
+	const sides = { [target]: targetValues, [otherApp(target)]: source.snapshot } as Record<SyncApp, SyncSnapshot>;
+	return mergeSnapshots({ ...sides, last, winner: settings.winner, emptyOverwrites: settings.emptyOverwrites, scope: settings.scope });
+}
+
+function decideCreate(input: SyncInput): CreateAction {
+	const { target, settings } = input;
+	const merge = mergeWithTarget(input, EMPTY_SNAPSHOT);
 	return {
 		kind: 'create',
 		target,
@@ -302,8 +308,7 @@ function decideCreate(input: SyncInput): CreateAction {
 function decideUpdate(input: SyncInput, counterpart: Extract<CounterpartLookup, { found: 'link' | 'email' }>): SyncAction {
 	const { target, source, settings, lastSync } = input;
 	const sourceApp = otherApp(target);
-	const sides = { [target]: counterpart.snapshot, [sourceApp]: source.snapshot } as Record<SyncApp, SyncSnapshot>;
-	const merge = mergeSnapshots({ ...sides, last: lastSync, winner: settings.winner, emptyOverwrites: settings.emptyOverwrites, scope: settings.scope });
+	const merge = mergeWithTarget(input, counterpart.snapshot, lastSync);
 	const fields = target === 'google' ? merge.toGoogle : merge.toDynamics;
 	const pending = target === 'google' ? merge.toDynamics : merge.toGoogle;
 	const after = merge.snapshotIfOnly[target];
