@@ -93,3 +93,286 @@ describe('first sync', () => {
 		expect(second.summary.counts).toMatchObject({ created: 0, updated: 0, unchanged: withEmail.length - 1, failed: 0 });
 	});
 });
+
+/** A Google contact the user made before any sync (no link, no snapshot). */
+function googleOwn(person: Person): GooglePerson {
+	return sim.state.createContact(person) as GooglePerson;
+}
+
+/** The first `count` seed people, as Dynamics contacts and the matching Google contacts made by hand (emails in other case). */
+function presentOnBothSides(count: number): { contacts: Json[]; people: GooglePerson[] } {
+	const contacts = org.seed(count);
+	const people = seedPeople(count).map((seed) => googleOwn(personFromSeed({ ...seed, emails: seed.emails.map((email) => email.toUpperCase()) })));
+	return { contacts, people };
+}
+
+describe('matching', () => {
+	it('an existing Google contact with the email in other case is linked and updated, never duplicated; the second run writes nothing', async () => {
+		const { contacts, people } = presentOnBothSides(1);
+		sim.state.editAsUser(people[0].resourceName as string, { organizations: [{ title: 'Old title' }] } as Person);
+		const first = await sync([record(contacts[0])]);
+		// Never synced before, so no snapshot says who changed the title: both did, and the winning app (Dynamics 365) keeps it.
+		expect(first.outcomes).toEqual([
+			expect.objectContaining({ action: 'conflict-resolved', targetId: people[0].resourceName, fields: ['organizations[0].name', 'organizations[0].title'], conflicts: [{ field: 'organizations[0].title', winner: 'dynamics' }] }),
+		]);
+		expect(sim.state.listAll()).toHaveLength(1);
+		const linked = only(contacts[0].contactid);
+		expect(linked.organizations).toEqual([expect.objectContaining({ name: 'Berg & Zonen', title: 'Directeur' })]);
+		expect(isOwnEcho(linked)).toBe(true);
+		expect(writes()).toEqual({ 'people.batchUpdateContacts': 1 });
+
+		const second = await sync([record(contacts[0])]);
+		expect(second.outcomes).toEqual([expect.objectContaining({ action: 'skip-equal', targetId: people[0].resourceName })]);
+		expect(writes()).toEqual({});
+	});
+
+	it('a link survives an email change in Dynamics: the linked contact is found by its clientData and updated, not duplicated', async () => {
+		const [contact] = org.seed(1);
+		await sync([record(contact)]);
+		const created = only(contact.contactid);
+		sim.counters.reset();
+		const changed = org.update(contact.contactid as string, { emailaddress1: 'jan@new-employer.example' });
+		const result = await sync([record(changed)]);
+		expect(result.outcomes).toEqual([expect.objectContaining({ action: 'update', targetId: created.resourceName, fields: ['emailAddresses'] })]);
+		expect(readGoogleField(only(contact.contactid), 'emailAddresses')).toEqual(['jan@new-employer.example']);
+		expect(sim.state.listAll()).toHaveLength(1);
+	});
+
+	it('two Google contacts with the email: nothing is written, both are named', async () => {
+		const [contact] = org.seed(1);
+		const twins = [0, 1].map(() => googleOwn(personFromSeed(seedPeople(1)[0])));
+		const result = await sync([record(contact)]);
+		expect(result.outcomes).toEqual([expect.objectContaining({ action: 'skip-ambiguous' })]);
+		expect(result.outcomes[0].reason).toContain(twins[0].resourceName);
+		expect(result.outcomes[0].reason).toContain(twins[1].resourceName);
+		expect(writes()).toEqual({});
+	});
+
+	it('few changed contacts in a large account are searched, not listed; a miss lists once before it creates', async () => {
+		sim.seed(3000);
+		const contacts = ['ada@example.org', 'grace@example.org'].map((email) => org.create({ firstname: email.split('@')[0], lastname: 'Example', emailaddress1: email }));
+		const existing = googleOwn({ names: [{ givenName: 'Ada' }], emailAddresses: [{ value: 'ADA@example.org' }] });
+		await sync([record(contacts[0])]);
+		expect(sim.counters.snapshot()).toMatchObject({ 'people.searchContacts': 2, 'people.batchUpdateContacts': 1 });
+		expect(sim.counters.snapshot()['people.connections.list']).toBe(1);
+		expect(only(contacts[0].contactid).resourceName).toBe(existing.resourceName);
+
+		await sync([record(contacts[1])]);
+		// The probe, then 4 listing pages: search found nothing, and only a listing is sure nothing has the email yet.
+		expect(sim.counters.snapshot()).toMatchObject({ 'people.searchContacts': 2, 'people.connections.list': 5, 'people.batchCreateContacts': 1 });
+	});
+});
+
+/** The contact after a first sync, then edited by the user in Google. */
+async function synced(contact: Json, googleEdit?: Person): Promise<GooglePerson> {
+	await sync([record(contact)]);
+	const person = only(contact.contactid);
+	return googleEdit ? (sim.state.editAsUser(person.resourceName as string, googleEdit) as GooglePerson) : person;
+}
+
+describe('three-way merge against the stored snapshot', () => {
+	it('edits to different fields on both sides both survive; the snapshot keeps the Google edit pending for Dynamics', async () => {
+		const [contact] = org.seed(1);
+		const person = await synced(contact, { organizations: [{ name: 'Berg & Zonen', title: 'CEO' }] } as Person);
+		const changed = org.update(contact.contactid as string, { telephone1: '+31 20 765 4321' });
+		const result = await sync([record(changed)]);
+		expect(result.outcomes).toEqual([expect.objectContaining({ action: 'update', fields: ['phoneNumbers:work'] })]);
+		const after = sim.state.getFull(person.resourceName as string) as GooglePerson;
+		expect([readGoogleField(after, 'phoneNumbers:work'), readGoogleField(after, 'organizations[0].title')]).toEqual(['+31 20 765 4321', 'CEO']);
+		// The title is Google's newer value: the snapshot still has the old one, so the Google trigger reports it and it reaches Dynamics.
+		expect(storedSnapshot(after)?.fields['organizations[0].title']).toBe('Directeur');
+		expect(isOwnEcho(after)).toBe(false);
+	});
+
+	it('a field changed on both sides takes the winning app\'s value: Dynamics 365 by default, Google Contacts when chosen', async () => {
+		const [contact] = org.seed(1);
+		const person = await synced(contact, { organizations: [{ name: 'Berg & Zonen', title: 'CEO' }] } as Person);
+		const changed = org.update(contact.contactid as string, { jobtitle: 'Voorzitter' });
+
+		const googleWins = await sync([record(changed)], { winner: 'google' });
+		expect(googleWins.outcomes).toEqual([expect.objectContaining({ action: 'skip-equal' })]);
+		expect(writes()).toEqual({});
+
+		const dynamicsWins = await sync([record(changed)]);
+		expect(dynamicsWins.outcomes).toEqual([expect.objectContaining({ action: 'conflict-resolved', fields: ['organizations[0].title'], conflicts: [{ field: 'organizations[0].title', winner: 'dynamics' }] })]);
+		expect(dynamicsWins.summary.conflicts).toEqual([{ id: contact.contactid, counterpartId: person.resourceName, fields: ['organizations[0].title'], winner: 'dynamics' }]);
+		const after = sim.state.getFull(person.resourceName as string) as GooglePerson;
+		expect(readGoogleField(after, 'organizations[0].title')).toBe('Voorzitter');
+		expect(isOwnEcho(after)).toBe(true);
+	});
+
+	it('an emptied Dynamics value never blanks the Google one, unless Blank Values Overwrite is on', async () => {
+		const [contact] = org.seed(1);
+		const person = await synced(contact);
+		const emptied = org.update(contact.contactid as string, { jobtitle: null });
+		const kept = await sync([record(emptied)]);
+		expect(kept.outcomes).toEqual([expect.objectContaining({ action: 'skip-equal' })]);
+		expect(readGoogleField(sim.state.getFull(person.resourceName as string) as GooglePerson, 'organizations[0].title')).toBe('Directeur');
+
+		const blanked = await sync([record(emptied, 'updated', { emptyValues: 'clear' })], { emptyOverwrites: true });
+		expect(blanked.outcomes).toEqual([expect.objectContaining({ action: 'update', fields: ['organizations[0].title'] })]);
+		const after = sim.state.getFull(person.resourceName as string) as GooglePerson;
+		expect(readGoogleField(after, 'organizations[0].title')).toBeUndefined();
+		expect(readGoogleField(after, 'organizations[0].name')).toBe('Berg & Zonen');
+	});
+
+	it('Google values the mapping does not carry stay: emails past Dynamics\' three, a home address, a nickname', async () => {
+		const [contact] = org.seed(1);
+		const person = await synced(contact);
+		const extras = {
+			emailAddresses: [...(person.emailAddresses ?? []), { value: 'b@example.com' }, { value: 'c@example.com' }, { value: 'fourth@example.com' }],
+			addresses: [...(person.addresses ?? []), { type: 'home', city: 'Utrecht' }],
+			nicknames: [{ value: 'Jantje' }],
+		};
+		sim.state.editAsUser(person.resourceName as string, extras as Person);
+		const changed = org.update(contact.contactid as string, { emailaddress2: 'jan.private@example.nl', address1_city: 'Haarlem' });
+		await sync([record(changed)]);
+		const after = sim.state.getFull(person.resourceName as string) as GooglePerson;
+		// The list is one field changed on both sides: Dynamics 365 wins its three slots (the third is empty there); the fourth email stays.
+		expect(readGoogleField(after, 'emailAddresses')).toEqual(['jan.vanderberg@example.nl', 'jan.private@example.nl', 'fourth@example.com']);
+		expect([readGoogleField(after, 'addresses:work.city'), readGoogleField(after, 'addresses:home.city'), readGoogleField(after, 'nicknames[0].value')]).toEqual(['Haarlem', 'Utrecht', 'Jantje']);
+	});
+});
+
+describe('deletions and unsubscribes', () => {
+	it('a deleted Dynamics contact puts its counterpart in "Dynamics 365 Trash" (created once), never deletes it, and it is not re-created', async () => {
+		const contacts = org.seed(3);
+		await sync(contacts.map((contact) => record(contact)));
+		const [gone, kept] = [only(contacts[0].contactid), only(contacts[1].contactid)];
+		const result = await sync([record(contacts[0], 'deleted'), record({ contactid: '00000000-0000-4000-8000-00000000dead' }, 'deleted')]);
+		expect(result.outcomes.map((outcome) => [outcome.action, outcome.targetId])).toEqual([['tag-deleted', gone.resourceName], ['skip-no-counterpart', undefined]]);
+		expect(result.summary.tagged).toEqual([{ id: contacts[0].contactid, counterpartId: gone.resourceName, tag: 'Dynamics 365 Trash', change: 'added' }]);
+		expect(writes()).toEqual({ 'contactGroups.create': 1, 'contactGroups.members.modify': 1 });
+		const trash = groupNamed('Dynamics 365 Trash')!.resourceName;
+		expect(groupsOf(gone)).toContain(trash);
+		expect(groupsOf(kept)).not.toContain(trash);
+		expect(sim.state.listAll()).toHaveLength(3);
+
+		// The same contact again (a restored record, a replayed poll): the trashed counterpart is a tombstone.
+		const again = await sync([record(contacts[0])]);
+		expect(again.outcomes).toEqual([expect.objectContaining({ action: 'skip-tombstone' })]);
+		const deletedAgain = await sync([record(contacts[0], 'deleted')]);
+		expect(deletedAgain.outcomes).toEqual([expect.objectContaining({ action: 'skip-tombstone' })]);
+		expect(writes()).toEqual({});
+		expect(byLink(contacts[0].contactid)).toHaveLength(1);
+	});
+
+	it('Deletions off: a deletion changes nothing in Google and needs no listing', async () => {
+		const [contact] = org.seed(1);
+		await sync([record(contact)]);
+		const result = await sync([record(contact, 'deleted')], { trashGroup: undefined });
+		expect(result.outcomes).toEqual([expect.objectContaining({ action: 'skip-off' })]);
+		expect(sim.counters.snapshot()['people.connections.list']).toBeUndefined();
+		expect(writes()).toEqual({});
+	});
+
+	it('opting out of bulk email tags the counterpart "Dynamics 365 Unsubscribes"; opting in again removes the tag', async () => {
+		const [contact] = org.seed(1);
+		const person = await synced(contact);
+		const optedOut = org.update(contact.contactid as string, { donotbulkemail: true });
+		const tagged = await sync([record(optedOut)]);
+		expect(tagged.outcomes).toEqual([expect.objectContaining({ action: 'skip-equal', unsubscribe: { change: 'added', group: 'Dynamics 365 Unsubscribes' } })]);
+		const group = groupNamed('Dynamics 365 Unsubscribes')!.resourceName;
+		expect(groupsOf(person)).toContain(group);
+		expect(writes()).toEqual({ 'contactGroups.create': 1, 'contactGroups.members.modify': 1 });
+
+		await sync([record(optedOut)]);
+		expect(writes()).toEqual({});
+
+		const optedIn = await sync([record(org.update(contact.contactid as string, { donotbulkemail: false }))]);
+		expect(optedIn.outcomes[0].unsubscribe).toEqual({ change: 'removed', group: 'Dynamics 365 Unsubscribes' });
+		expect(groupsOf(person)).not.toContain(group);
+		expect(groupsOf(person)).toContain('contactGroups/myContacts');
+	});
+
+	it('the mass-deletion guard stops a run that would tag more than the share, before anything is written', async () => {
+		const contacts = org.seed(40);
+		await sync(contacts.map((contact) => record(contact)));
+		const deletions = contacts.slice(0, 5).map((contact) => record(contact, 'deleted'));
+		const edit = record(org.update(contacts[10].contactid as string, { jobtitle: 'Changed' }));
+		const error = await sync([...deletions, edit]).catch((caught: unknown) => caught);
+		expect(error).toBeInstanceOf(MassDeletionError);
+		const linked = sim.state.listAll().length;
+		expect((error as Error).message).toContain(`this run would tag 5 of ${linked} linked contacts`);
+		expect(writes()).toEqual({});
+
+		const allowed = await sync([...deletions, edit], { maxDeletionShare: 0.2 });
+		expect(allowed.summary.counts).toMatchObject({ tagged: 5, updated: 1 });
+	});
+});
+
+describe('dry run', () => {
+	it('reports what it would create, update and tag, and writes nothing', async () => {
+		const contacts = org.seed(3);
+		await sync(contacts.slice(0, 2).map((contact) => record(contact)));
+		const before = sim.state.listAll();
+		const inputs = [record(org.update(contacts[0].contactid as string, { jobtitle: 'Changed', donotbulkemail: true })), record(contacts[1], 'deleted'), record(contacts[2])];
+		const dry = await sync(inputs, { dryRun: true });
+		expect(writes()).toEqual({});
+		expect(sim.state.listAll()).toEqual(before);
+		expect(dry.outcomes.map((outcome) => [outcome.action, outcome.dryRun])).toEqual([['update', true], ['tag-deleted', true], ['create', true]]);
+		expect(dry.summary).toMatchObject({ dryRun: true, counts: { created: 1, updated: 1, tagged: 2 } });
+
+		const real = await sync(inputs);
+		expect(real.outcomes.map((outcome) => outcome.action)).toEqual(['update', 'tag-deleted', 'create']);
+		expect(real.summary.counts).toEqual(dry.summary.counts);
+	});
+});
+
+describe('concurrency and failures', () => {
+	it('a contact edited in Google between the read and the write is read again and decided anew: both edits survive', async () => {
+		const [contact] = org.seed(1);
+		const person = await synced(contact);
+		let edited = false;
+		const wire = nodeHttpTransport();
+		// The user edits the contact while the sync's update is on its way: its etag is stale when it arrives.
+		const transport: HttpTransport = async (request) => {
+			if (!edited && request.url.includes('batchUpdateContacts')) {
+				edited = true;
+				sim.state.editAsUser(person.resourceName as string, { biographies: [{ value: 'Met at the fair' }] } as Person);
+			}
+			return wire(request);
+		};
+		sim.counters.reset();
+		const result = await writeToGoogle([record(org.update(contact.contactid as string, { jobtitle: 'CEO' }))], { google: google(transport) });
+		expect(result.outcomes).toEqual([expect.objectContaining({ action: 'update', fields: ['organizations[0].title'] })]);
+		const after = sim.state.getFull(person.resourceName as string) as GooglePerson;
+		expect([readGoogleField(after, 'organizations[0].title'), readGoogleField(after, 'biographies[0].value')]).toEqual(['CEO', 'Met at the fair']);
+		expect(sim.counters.snapshot()['people.batchUpdateContacts']).toBe(2);
+	});
+
+	it('one invalid record in a batch fails alone, naming why; the others are written', async () => {
+		const contacts = org.seed(4);
+		const inputs = contacts.map((contact) => record(contact));
+		const bad = inputs[2];
+		if (!bad.ok) throw new Error('unreadable');
+		// A value the People API refuses: two names on one contact.
+		bad.record.source = undefined;
+		bad.record.values = { ...bad.record.values, names: [{ givenName: 'One' }, { givenName: 'Two' }] };
+		const result = await sync([...inputs, { ok: false, problem: { field: 'values', message: 'The record\'s values are not an object', fix: 'Map it first.' } }]);
+		expect(result.outcomes.map((outcome) => outcome.action)).toEqual(['create', 'create', 'failed', 'create', 'failed']);
+		expect(result.outcomes[2].error?.message).toMatch(/only one item in names/);
+		expect(result.summary.counts).toMatchObject({ created: 3, failed: 2 });
+		expect(byLink(contacts[2].contactid)).toHaveLength(0);
+		expect(contacts.filter((_contact, index) => index !== 2).every((contact) => byLink(contact.contactid).length === 1)).toBe(true);
+	});
+});
+
+describe('the mapping\'s THEN actions', () => {
+	it('labels and fixed values are set on creates, and on updates where they are missing', async () => {
+		const group = sim.state.createGroup({ name: 'Customers' }, new Set(['name'])).resourceName as string;
+		const spec: Partial<MappingSpec> = { addToLabels: [group], fixedValues: [{ field: 'userDefined:Source', value: 'Dynamics 365' }] };
+		const [contact] = org.seed(1);
+		await sync([record(contact, 'updated', spec)]);
+		const person = only(contact.contactid);
+		expect(groupsOf(person).sort()).toEqual(['contactGroups/myContacts', group].sort());
+		expect(readGoogleField(person, 'userDefined:Source')).toBe('Dynamics 365');
+
+		sim.state.editAsUser(person.resourceName as string, { memberships: [{ contactGroupMembership: { contactGroupResourceName: 'contactGroups/myContacts' } }], userDefined: [] } as Person);
+		const result = await sync([record(contact, 'updated', spec)]);
+		expect(result.outcomes).toEqual([expect.objectContaining({ action: 'update', fields: ['userDefined:Source', 'memberships'] })]);
+		expect(groupsOf(person).sort()).toEqual(['contactGroups/myContacts', group].sort());
+		await sync([record(contact, 'updated', spec)]);
+		expect(writes()).toEqual({});
+	});
+});
