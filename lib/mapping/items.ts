@@ -105,6 +105,8 @@ function outputJson(record: TargetRecord, source: SourceContact): Record<string,
 	if (source.event !== undefined) json.event = source.event;
 	// The Google writer tags a Dynamics contact that opts out of bulk email ("Dynamics 365 Unsubscribes").
 	if (record.sourceApp === 'dynamics' && typeof source.record.donotbulkemail === 'boolean') json.donotbulkemail = source.record.donotbulkemail;
+	// The sync writers decide on the source contact as it was mapped (its values, the link and the last synced values it keeps).
+	if (!source.deleted && record.target !== 'plain' && record.sourceApp !== 'plain') json.source = source.record;
 	return json;
 }
 

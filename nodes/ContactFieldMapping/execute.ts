@@ -163,7 +163,7 @@ function withCredentialHint(context: IExecuteFunctions, problems: MappingError[]
 	);
 }
 
-type Plan = { mapping: CompiledMapping; options: MappingOptions } | { error: NodeOperationError; problem: MappingError };
+type Plan = { mapping: CompiledMapping; options: MappingOptions; spec: MappingSpec } | { error: NodeOperationError; problem: MappingError };
 
 /** A failure that is not a spec problem (an expression that does not resolve, metadata that cannot be read) as a plan. */
 function failedPlan(context: IExecuteFunctions, error: unknown, itemIndex: number): Plan {
@@ -176,6 +176,17 @@ function hasExpression(value: unknown): boolean {
 	if (typeof value === 'string') return value.startsWith('=');
 	if (Array.isArray(value)) return value.some(hasExpression);
 	return typeof value === 'object' && value !== null && Object.values(value).some(hasExpression);
+}
+
+/**
+ * A record bound for a sync writer (it carries its source contact) also carries the spec that made
+ * it: the writers compile it both ways to compare the two sides field by field. The org's columns
+ * they read themselves.
+ */
+function withSyncMapping(json: Record<string, unknown>, spec: MappingSpec): Record<string, unknown> {
+	if (json.source === undefined) return json;
+	const { catalogs: _catalogs, ...mapping } = spec;
+	return { ...json, mapping };
 }
 
 export async function executeContactFieldMapping(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
@@ -201,7 +212,7 @@ export async function executeContactFieldMapping(this: IExecuteFunctions): Promi
 			if (known) return known;
 			const result = compileMapping(spec);
 			const all = withCredentialHint(this, [...problems, ...(result.ok ? [] : result.errors)]);
-			const plan: Plan = result.ok && all.length === 0 ? { mapping: result.mapping, options } : { error: specError(this, all, itemIndex), problem: all[0] };
+			const plan: Plan = result.ok && all.length === 0 ? { mapping: result.mapping, options, spec } : { error: specError(this, all, itemIndex), problem: all[0] };
 			plans.set(key, plan);
 			return plan;
 		} catch (error) {
@@ -228,7 +239,7 @@ export async function executeContactFieldMapping(this: IExecuteFunctions): Promi
 			fail(itemIndex, new NodeOperationError(this.getNode(), mapped.error.message, { itemIndex, description: mapped.error.fix }), mapped.error);
 			continue;
 		}
-		output.push({ json: mapped.json as IDataObject, pairedItem: { item: itemIndex } });
+		output.push({ json: withSyncMapping(mapped.json, plan.spec) as IDataObject, pairedItem: { item: itemIndex } });
 	}
 	return [output];
 }
