@@ -6,6 +6,7 @@ import { DEFAULT_SETTLE_SECONDS, pollContactChanges, sampleContacts, type Change
 import { DEFAULT_CONTACT_COLUMNS, contactSelect } from '../../lib/triggers/dynamics-columns';
 import { getContactColumns } from '../shared/columns';
 import { dynamicsClient } from '../shared/transport';
+import { maxContactsParameter, startWithParameter } from '../shared/trigger-parameters';
 
 const SAMPLE_SIZE = 5;
 
@@ -63,25 +64,7 @@ export class Dynamics365ContactTrigger implements INodeType {
 				],
 				default: 'changeTracking',
 			},
-			{
-				displayName: 'Start With',
-				name: 'startWith',
-				type: 'options',
-				options: [
-					{
-						name: 'Changes From Now On',
-						value: 'now',
-						description: 'The first activation marks the place and emits nothing; later polls emit what changes',
-					},
-					{
-						name: 'All Existing Contacts',
-						value: 'allContacts',
-						description: 'An initial sync: the first polls emit every contact (as "created"), then the changes follow',
-					},
-				],
-				default: 'now',
-				description: 'Where the trigger starts when it is first activated. Later activations continue where it stopped.',
-			},
+			startWithParameter(' (as "created")'),
 			{
 				displayName: 'Column Names or IDs',
 				name: 'columns',
@@ -90,14 +73,7 @@ export class Dynamics365ContactTrigger implements INodeType {
 				default: [],
 				description: `Contact columns to return, custom columns included; option-set labels and owner and lookup names come as formatted values. Empty: the columns the default field mapping and the Contact Filter use (${DEFAULT_CONTACT_COLUMNS.join(', ')}). Choose from the list, or specify IDs using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.`,
 			},
-			{
-				displayName: 'Max Contacts per Poll',
-				name: 'maxContacts',
-				type: 'number',
-				typeOptions: { minValue: 1 },
-				default: 1000,
-				description: 'The most contacts one poll reads; the rest follow on the next polls, so a large initial sync never holds the whole org in memory',
-			},
+			maxContactsParameter('org'),
 			{
 				displayName: 'Ignore Changes Made by This Connection',
 				name: 'ignoreOwnChanges',

@@ -12,6 +12,7 @@ import {
 	type GoogleChangesOptions,
 } from '../../lib/triggers/google-changes';
 import { googleContactsClient } from '../shared/google';
+import { maxContactsParameter, startWithParameter } from '../shared/trigger-parameters';
 
 /** "phoneNumbers" → "Phone Numbers". */
 function fieldLabel(field: string): string {
@@ -64,25 +65,7 @@ export class GoogleContactsTrigger implements INodeType {
 				default: ['created', 'updated', 'deleted'],
 				description: 'Which changes start the workflow. Each item has "event", "resourceName" and the "person".',
 			},
-			{
-				displayName: 'Start With',
-				name: 'startWith',
-				type: 'options',
-				options: [
-					{
-						name: 'Changes From Now On',
-						value: 'now',
-						description: 'The first activation marks the place and emits nothing; later polls emit what changes',
-					},
-					{
-						name: 'All Existing Contacts',
-						value: 'allContacts',
-						description: 'An initial sync: the first polls emit every contact, then the changes follow',
-					},
-				],
-				default: 'now',
-				description: 'Where the trigger starts when it is first activated. Later activations continue where it stopped.',
-			},
+			startWithParameter(''),
 			{
 				displayName: 'Person Fields',
 				name: 'personFields',
@@ -92,14 +75,7 @@ export class GoogleContactsTrigger implements INodeType {
 				description:
 					'Contact fields to return. The default is what the default field mapping and the Contact Filter use; Client Data holds the link to the Dynamics 365 contact.',
 			},
-			{
-				displayName: 'Max Contacts per Poll',
-				name: 'maxContacts',
-				type: 'number',
-				typeOptions: { minValue: 1 },
-				default: 1000,
-				description: 'The most contacts one poll reads; the rest follow on the next polls, so a large initial sync never holds the whole account in memory',
-			},
+			maxContactsParameter('account'),
 			{
 				displayName: 'Ignore Our Own Sync Writes',
 				name: 'ignoreOwnWrites',
