@@ -134,7 +134,8 @@ class GoogleDirectory {
 	private readonly byEmail = new Map<string, GooglePerson[]>();
 	/** Contacts that link to a Dynamics contact (known once the account was listed). */
 	linkedCount = 0;
-	listed = false;
+	/** The account's contact count, when the probe read it. */
+	private total?: number;
 
 	constructor(private readonly google: GoogleContactsClient) {}
 
@@ -146,7 +147,8 @@ class GoogleDirectory {
 	/** Search (a warm-up plus one request per email) when that is cheaper than listing; false when listing is. */
 	async searchIfCheaper(emails: string[]): Promise<boolean> {
 		const probe = await this.google.listConnectionsPage({ personFields: ['metadata'], pageSize: 1 });
-		if (emails.length + 1 >= Math.ceil((probe.totalItems ?? 0) / PEOPLE_LIMITS.pageSize)) return false;
+		this.total = probe.totalItems ?? undefined;
+		if (emails.length + 1 >= Math.ceil((this.total ?? 0) / PEOPLE_LIMITS.pageSize)) return false;
 		const found = await this.google.findContactsByEmail(emails, SYNC_PERSON_FIELDS, { strategy: 'search' });
 		const seen = new Set<string>();
 		for (const people of found.values()) {
@@ -164,13 +166,14 @@ class GoogleDirectory {
 		this.byLink.clear();
 		this.byEmail.clear();
 		this.linkedCount = 0;
+		// An empty account (a first sync into a new one) has nothing to list.
+		if (this.total === 0) return;
 		for await (const page of this.google.listConnections({ personFields: SYNC_PERSON_FIELDS })) {
 			for (const person of page.people as GooglePerson[]) {
 				if (textOf(readGoogleField(person, LINK_FIELD))) this.linkedCount++;
 				this.index(person, links, emails);
 			}
 		}
-		this.listed = true;
 	}
 
 	private index(person: GooglePerson, links: ReadonlySet<string> | undefined, emails: ReadonlySet<string> | undefined): void {

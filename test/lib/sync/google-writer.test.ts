@@ -11,10 +11,13 @@ import { nodeHttpTransport, type HttpTransport } from '../../../lib/http/transpo
 import { LINK_KEYS, type MappingSpec } from '../../../lib/mapping';
 import { mapItem } from '../../../lib/mapping/items';
 import { compileMapping } from '../../../lib/mapping/spec';
+import type { FieldDescriptor } from '../../../lib/model/fields';
 import { SNAPSHOT_CLIENT_DATA_FIELD, isOwnEcho, storedSnapshot } from '../../../lib/sync/snapshot';
 import { writeToGoogle, type GoogleWriterOptions, type GoogleWriterSettings } from '../../../lib/sync/google-writer';
 import { MassDeletionError, readSyncRecord, type ReadResult } from '../../../lib/sync/writer-common';
 import { DynamicsTestOrg } from '../mapping/records';
+import { simulatorClient } from '../dynamics/simulator-client';
+import { startDynamicsSimulator } from '../../simulators/dynamics';
 import { startGoogleSimulator, type GoogleSimulator } from '../../simulators/google';
 import { personFromSeed } from '../../simulators/google/seed';
 import { HARD_CASES, seedPeople } from '../../simulators/common/seed';
@@ -26,9 +29,12 @@ const LINK = `clientData:${LINK_KEYS.googleDynamicsContactId}`;
 
 let sim: GoogleSimulator;
 let org: DynamicsTestOrg;
+/** The org's contact columns, custom ones (the link column) included. */
+let catalog: FieldDescriptor[];
 
 beforeAll(async () => {
 	sim = await startGoogleSimulator();
+	catalog = await new DynamicsTestOrg().fields();
 });
 afterAll(() => sim.close());
 beforeEach(() => {
@@ -46,7 +52,7 @@ function google(transport?: HttpTransport): GoogleContactsClient {
 /** A Dynamics contact as the Contact Field Mapping hands it to the writer: mapped to Google, with the trigger's event, the contact and the mapping. */
 function record(contact: Json, event = 'updated', spec: Partial<MappingSpec> = {}): ReadResult {
 	const mapping: MappingSpec = { direction: 'dynamicsToGoogle', ...spec };
-	const compiled = compileMapping(mapping);
+	const compiled = compileMapping({ ...mapping, catalogs: { dynamics: catalog } });
 	if (!compiled.ok) throw new Error(compiled.errors[0].message);
 	const item = event === 'deleted' ? { event, contactId: contact.contactid } : { event, contactId: contact.contactid, contact };
 	const mapped = mapItem(item, compiled.mapping);
@@ -56,7 +62,7 @@ function record(contact: Json, event = 'updated', spec: Partial<MappingSpec> = {
 
 async function sync(inputs: ReadResult[], settings: Partial<GoogleWriterSettings> = {}, options: Partial<GoogleWriterOptions> = {}) {
 	sim.counters.reset();
-	return writeToGoogle(inputs, { google: google(), settings, ...options });
+	return writeToGoogle(inputs, { google: google(), settings, catalog, ...options });
 }
 
 /** Requests per route since the last sync, writes only. */
@@ -334,7 +340,7 @@ describe('concurrency and failures', () => {
 			return wire(request);
 		};
 		sim.counters.reset();
-		const result = await writeToGoogle([record(org.update(contact.contactid as string, { jobtitle: 'CEO' }))], { google: google(transport) });
+		const result = await writeToGoogle([record(org.update(contact.contactid as string, { jobtitle: 'CEO' }))], { google: google(transport), catalog });
 		expect(result.outcomes).toEqual([expect.objectContaining({ action: 'update', fields: ['organizations[0].title'] })]);
 		const after = sim.state.getFull(person.resourceName as string) as GooglePerson;
 		expect([readGoogleField(after, 'organizations[0].title'), readGoogleField(after, 'biographies[0].value')]).toEqual(['CEO', 'Met at the fair']);
@@ -374,5 +380,69 @@ describe('the mapping\'s THEN actions', () => {
 		expect(groupsOf(person).sort()).toEqual(['contactGroups/myContacts', group].sort());
 		await sync([record(contact, 'updated', spec)]);
 		expect(writes()).toEqual({});
+	});
+});
+
+describe('the Dynamics 365 link column', () => {
+	const COLUMN = 'new_googleresourcename';
+
+	it('gets each contact\'s Google link once; then the link finds the counterpart (batchGet), and a deleted counterpart is not re-created', async () => {
+		const dynamics = await startDynamicsSimulator({ contacts: 5 });
+		try {
+			const client = simulatorClient(dynamics);
+			const read = () => client.getAll<Json>('contacts', { includeAnnotations: true });
+			const withLinkColumn = { linkField: COLUMN };
+			const run = (contacts: Json[]) => sync(contacts.map((contact) => record(contact, 'updated', withLinkColumn)), {}, { dynamicsLink: { client, column: COLUMN } });
+			const contacts = await read();
+			const first = await run(contacts);
+			expect(first.summary.counts).toMatchObject({ created: 5, failed: 0 });
+			const linked = await read();
+			for (const contact of linked) expect(contact[COLUMN]).toBe(only(contact.contactid).resourceName);
+			expect(dynamics.counters.snapshot().batch).toBe(1);
+
+			dynamics.counters.reset();
+			const second = await run(linked);
+			expect(second.summary.counts).toMatchObject({ unchanged: 5 });
+			expect(writes()).toEqual({});
+			expect(sim.counters.snapshot()).toMatchObject({ 'people.getBatchGet': 1 });
+			expect(sim.counters.snapshot()['people.connections.list']).toBeUndefined();
+			expect(dynamics.counters.snapshot().batch).toBeUndefined();
+
+			sim.state.deleteContact(linked[1][COLUMN] as string);
+			const third = await run([linked[1]]);
+			expect(third.outcomes).toEqual([expect.objectContaining({ action: 'skip-tombstone' })]);
+			expect(writes()).toEqual({});
+			expect(byLink(linked[1].contactid)).toHaveLength(0);
+		} finally {
+			await dynamics.close();
+		}
+	});
+});
+
+describe('requests for 1,000 contacts', () => {
+	it('an initial sync, an unchanged resync and a run that changes every contact, counted by route', async () => {
+		const contacts = org.seed(1000);
+		const first = await sync(contacts.map((contact) => record(contact)));
+		const created = first.summary.counts.created;
+		expect(created).toBeGreaterThan(990);
+		// The groups, the count probe (the account is empty: nothing to list), 5 creates of 200, then the unsubscribe group:
+		// looked for once more as it is created (a race with another creator ends in a 409), and its new members.
+		expect(sim.counters.snapshot()).toEqual({
+			token: 1,
+			'contactGroups.list': 2,
+			'people.connections.list': 1,
+			'people.batchCreateContacts': 5,
+			'contactGroups.create': 1,
+			'contactGroups.members.modify': 1,
+		});
+
+		const second = await sync(contacts.map((contact) => record(contact, 'resync')));
+		expect(second.summary.counts).toMatchObject({ unchanged: created, failed: 0 });
+		expect(sim.counters.snapshot()).toEqual({ token: 1, 'contactGroups.list': 1, 'people.connections.list': 2 });
+
+		const edited = contacts.map((contact) => org.update(contact.contactid as string, { jobtitle: 'Partner' }));
+		const third = await sync(edited.map((contact) => record(contact)));
+		expect(third.summary.counts).toMatchObject({ updated: created, failed: 0 });
+		expect(sim.counters.snapshot()).toEqual({ token: 1, 'contactGroups.list': 1, 'people.connections.list': 2, 'people.batchUpdateContacts': 5 });
 	});
 });
