@@ -2,9 +2,8 @@
  * The items a mapping takes and gives in a workflow. In: a trigger item (`{ event, contactId,
  * modifiedOn, contact }`, `{ event, resourceName, person }`, a deletion possibly without its contact)
  * or a bare record, with the target's current record (when a node before looked it up) at a dot path
- * of the item. Out: the target-ready record as the writers take it, with the event (and a Dynamics
- * contact's donotbulkemail, for the unsubscribe tag); a deletion carries who it is and no values. An
- * item from the other app is refused, naming the direction to choose.
+ * of the item. Out: the target-ready record as the writers take it, with the event; a deletion carries
+ * who it is and no values. An item from the other app is refused, naming the direction to choose.
  */
 import type { AppName } from '../model/fields';
 import { mapContact, type TargetRecord } from './mapper';
@@ -103,8 +102,6 @@ function outputJson(record: TargetRecord, source: SourceContact): Record<string,
 		sourceApp: record.sourceApp,
 	};
 	if (source.event !== undefined) json.event = source.event;
-	// The Google writer tags a Dynamics contact that opts out of bulk email ("Dynamics 365 Unsubscribes").
-	if (record.sourceApp === 'dynamics' && typeof source.record.donotbulkemail === 'boolean') json.donotbulkemail = source.record.donotbulkemail;
 	// The sync writers decide on the source contact as it was mapped (its values, the link and the last synced values it keeps).
 	if (!source.deleted && record.target !== 'plain' && record.sourceApp !== 'plain') json.source = source.record;
 	return json;

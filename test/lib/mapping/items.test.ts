@@ -31,21 +31,6 @@ describe('mapItem', () => {
 		expect(fromGoogle).toMatchObject({ sourceId: person.resourceName, event: 'updated', values: { firstname: 'Jan', lastname: 'van der Berg' } });
 	});
 
-	it('a Dynamics contact\'s bulk email opt-out goes along, for the Google writer\'s unsubscribe tag', () => {
-		expect(jsonOf(mapItem({ ...contact, donotbulkemail: true }, compiled('dynamicsToGoogle')))).toMatchObject({ donotbulkemail: true });
-		expect(jsonOf(mapItem({ ...contact, donotbulkemail: false }, compiled('dynamicsToGoogle')))).toMatchObject({ donotbulkemail: false });
-		const { donotbulkemail, ...withoutColumn } = contact;
-		expect(donotbulkemail).toBeDefined();
-		expect(jsonOf(mapItem(withoutColumn, compiled('dynamicsToGoogle')))).not.toHaveProperty('donotbulkemail');
-	});
-
-	it('a record for a sync writer carries its source contact; plain records and deletions do not', () => {
-		expect(jsonOf(mapItem({ event: 'updated', resourceName: person.resourceName, person }, compiled('googleToDynamics'))).source).toBe(person);
-		expect(jsonOf(mapItem({ event: 'created', contactId, contact }, compiled('dynamicsToGoogle'))).source).toBe(contact);
-		expect(jsonOf(mapItem(contact, compiled('dynamicsToPlain')))).not.toHaveProperty('source');
-		expect(jsonOf(mapItem({ event: 'deleted', contactId }, compiled('dynamicsToGoogle')))).not.toHaveProperty('source');
-	});
-
 	it('a deletion carries who it is and no values, with or without its record', () => {
 		expect(jsonOf(mapItem({ event: 'deleted', contactId }, compiled('dynamicsToPlain')))).toEqual({
 			target: 'plain',
