@@ -362,11 +362,15 @@ class GoogleSyncRun {
 		};
 	}
 
-	/** The Dynamics contact mapped to Google: on the counterpart (its formats, its list entries beyond Dynamics' columns), or the record's values. */
+	/**
+	 * The Dynamics contact mapped to Google: on the counterpart when there is one (its formats and the
+	 * list entries Dynamics' columns cannot hold stay), else as the record's values.
+	 */
 	private mapped(entry: Entry): GooglePerson {
 		const { record, mapping, current } = entry;
-		if (!record.source) return record.values as GooglePerson;
-		const result = mapContact(record.source, mapping.toGoogle, { current });
+		if (!record.source) return structuredClone(record.values) as GooglePerson;
+		// Empty Dynamics values map to empty, as the snapshot sees them: only the merge decides whether one blanks Google's value.
+		const result = mapContact(record.source, current ? { ...mapping.toGoogle, clearEmpty: true } : mapping.toGoogle, { current });
 		if (!result.ok) throw new RecordFailure(result.error);
 		return result.record.values as GooglePerson;
 	}
