@@ -1,6 +1,5 @@
-import { NodeApiError, NodeOperationError } from 'n8n-workflow';
-import type { IDataObject, INodeExecutionData, INodePropertyOptions, INodeType, INodeTypeDescription, IPollFunctions, JsonObject } from 'n8n-workflow';
-import { GooglePeopleError } from '../../lib/google/errors';
+import { NodeOperationError } from 'n8n-workflow';
+import type { IDataObject, INodeExecutionData, INodePropertyOptions, INodeType, INodeTypeDescription, IPollFunctions } from 'n8n-workflow';
 import {
 	DEFAULT_TRIGGER_PERSON_FIELDS,
 	READABLE_PERSON_FIELDS,
@@ -11,7 +10,7 @@ import {
 	type GoogleChangeEvent,
 	type GoogleChangesOptions,
 } from '../../lib/triggers/google-changes';
-import { googleContactsClient } from '../shared/google';
+import { googleContactsClient, googleNodeError } from '../shared/google';
 import { maxContactsParameter, startWithParameter } from '../shared/trigger-parameters';
 
 /** "phoneNumbers" → "Phone Numbers". */
@@ -20,16 +19,6 @@ function fieldLabel(field: string): string {
 }
 
 const PERSON_FIELD_OPTIONS: INodePropertyOptions[] = READABLE_PERSON_FIELDS.map((field) => ({ name: fieldLabel(field), value: field })).sort((a, b) => a.name.localeCompare(b.name));
-
-/** n8n's error types as they are; People API errors keep their HTTP status; anything else names the node. */
-function nodeError(context: IPollFunctions, error: unknown): Error {
-	if (error instanceof NodeOperationError || error instanceof NodeApiError) return error;
-	if (error instanceof GooglePeopleError) {
-		const details = { message: error.message, status: error.status ?? null, reason: error.reason ?? null } as JsonObject;
-		return new NodeApiError(context.getNode(), details, { message: error.message, httpCode: error.httpStatus === undefined ? undefined : String(error.httpStatus) });
-	}
-	return new NodeOperationError(context.getNode(), error as Error);
-}
 
 function items(context: IPollFunctions, changes: GoogleChange[]): INodeExecutionData[] {
 	return context.helpers.returnJsonArray(changes as unknown as IDataObject[]);
@@ -126,7 +115,7 @@ export class GoogleContactsTrigger implements INodeType {
 			staticData.cursor = result.cursor as unknown as IDataObject;
 			return result.changes.length ? [items(this, result.changes)] : null;
 		} catch (error) {
-			throw nodeError(this, error);
+			throw googleNodeError(this, error);
 		}
 	}
 }

@@ -5,10 +5,11 @@
  * and n8n's proxy and timeout settings apply. The credential's custom endpoint (the simulator, a
  * proxy) replaces Google's API root.
  */
-import { NodeOperationError } from 'n8n-workflow';
-import type { IExecuteFunctions, IHookFunctions, ILoadOptionsFunctions, IPollFunctions } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import type { IExecuteFunctions, IHookFunctions, ILoadOptionsFunctions, IPollFunctions, JsonObject } from 'n8n-workflow';
 import { GoogleContactsClient, type GoogleContactsClientOptions } from '../../lib/google/client';
 import { PEOPLE_ROOT_URL } from '../../lib/google/connection';
+import { GooglePeopleError } from '../../lib/google/errors';
 import type { HttpTransport } from '../../lib/http/transport';
 import { n8nHttpTransport } from './transport';
 
@@ -57,4 +58,14 @@ export async function googleContactsClient(
 	}
 	const mutationQueueKey = context.getNode().credentials?.[GOOGLE_CREDENTIAL]?.id ?? undefined;
 	return new GoogleContactsClient({ ...options, transport: n8nGoogleTransport(context), rootUrl, mutationQueueKey });
+}
+
+/** n8n's error types as they are; People API errors keep their HTTP status and Google's status; anything else names the node. */
+export function googleNodeError(context: GoogleNodeContext, error: unknown): Error {
+	if (error instanceof NodeOperationError || error instanceof NodeApiError) return error;
+	if (error instanceof GooglePeopleError) {
+		const details = { message: error.message, status: error.status ?? null, reason: error.reason ?? null } as JsonObject;
+		return new NodeApiError(context.getNode(), details, { message: error.message, httpCode: error.httpStatus === undefined ? undefined : String(error.httpStatus) });
+	}
+	return new NodeOperationError(context.getNode(), error as Error);
 }
