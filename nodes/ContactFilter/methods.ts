@@ -56,9 +56,4 @@ export async function getFieldChoices(this: ILoadOptionsFunctions): Promise<INod
 	return (field?.options ?? []).map((option) => ({ name: option.label, value: option.value, description: `Value ${option.value}` }));
 }
 
-/** Text columns that can hold a Google contact's resource name (custom ones first: that is where a link column lives). */
-export async function getLinkColumns(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
-	const columns = (await dynamicsFields(this)).filter((field) => field.type === 'text' && field.writable);
-	columns.sort((a, b) => Number(b.custom === true) - Number(a.custom === true));
-	return [{ name: 'None', value: '', description: 'Match Dynamics 365 and Google contacts by the Google contact\'s link and by email' }, ...contactColumnOptions(columns)];
-}
+export { getLinkColumns } from '../shared/columns';

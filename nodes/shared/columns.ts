@@ -8,7 +8,8 @@ import type { ILoadOptionsFunctions, INodePropertyOptions } from 'n8n-workflow';
 import { readFields } from '../../lib/dynamics/metadata';
 import { canonicalTypeNoun } from '../../lib/mapping/compatibility';
 import type { FieldDescriptor } from '../../lib/model/fields';
-import { dynamicsClient } from './transport';
+import { assertCredentialSelected } from './pickers';
+import { DYNAMICS_CREDENTIAL, dynamicsClient } from './transport';
 
 /** One option per column, by display name; the description tells the logical name, the type and what is special. */
 export function contactColumnOptions(fields: FieldDescriptor[]): INodePropertyOptions[] {
@@ -28,4 +29,12 @@ export async function getContactColumns(this: ILoadOptionsFunctions): Promise<IN
 	} catch (error) {
 		throw new NodeOperationError(this.getNode(), `Could not load the contact columns from Dynamics 365: ${(error as Error).message}`);
 	}
+}
+
+/** loadOptions method: the text columns that can hold a Google contact's resource name (custom ones first: that is where a link column lives). */
+export async function getLinkColumns(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
+	assertCredentialSelected(this, DYNAMICS_CREDENTIAL, 'list the columns of Dynamics 365 contacts');
+	const columns = (await readFields(await dynamicsClient(this), 'contact')).filter((field) => field.type === 'text' && field.writable);
+	columns.sort((a, b) => Number(b.custom === true) - Number(a.custom === true));
+	return [{ name: 'None', value: '', description: 'Match Dynamics 365 and Google contacts by the Google contact\'s link and by email' }, ...contactColumnOptions(columns)];
 }
