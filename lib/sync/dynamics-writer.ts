@@ -41,6 +41,7 @@ import type { SyncSummary } from './summary';
 import {
 	SyncMappingError,
 	SyncMappings,
+	SyncSetupError,
 	WriterReport,
 	dynamicsSideSnapshot,
 	googleSideSnapshot,
@@ -158,8 +159,16 @@ function syncSettings(settings: DynamicsWriterSettings, mapping?: SyncMapping): 
 	};
 }
 
-/** Checks the settings; the messages name the setting and the fix. */
+/** Checks the settings (SyncSetupError); the messages name the setting and the fix. */
 export function validateDynamicsWriterSettings(settings: DynamicsWriterSettings, catalog?: FieldDescriptor[]): void {
+	try {
+		checkSettings(settings, catalog);
+	} catch (error) {
+		throw error instanceof SyncSetupError ? error : new SyncSetupError((error as Error).message);
+	}
+}
+
+function checkSettings(settings: DynamicsWriterSettings, catalog?: FieldDescriptor[]): void {
 	validateSyncSettings('dynamics', syncSettings(settings));
 	const share = settings.maxDeletionShare;
 	if (!(typeof share === 'number' && share > 0 && share <= 1)) {
@@ -172,6 +181,35 @@ export function validateDynamicsWriterSettings(settings: DynamicsWriterSettings,
 		const field = catalog?.find((candidate) => candidate.name === column);
 		if (catalog && (!field || !field.writable)) throw new Error(`${setting}: "${column}" is not a writable column of the contact table; pick one from the list.`);
 		if (setting === 'Dynamics 365 Link Column' && field && field.type !== 'text') throw new Error(`${setting}: "${column}" is not a text column; pick a text column (e.g. new_googleresourcename, 100 characters).`);
+	}
+}
+
+/**
+ * The value a "set a column value" deletion tag writes, from the text the user typed, in the column's
+ * type: yes / no for a yes-no column, an option's label or value for a choice, a number for numbers.
+ */
+export function deletionTagValue(column: FieldDescriptor, text: string): string | number | boolean {
+	const typed = text.trim();
+	const problem = (expected: string) => new Error(`Deleted in Google › Value: "${text}" is not ${expected} for ${column.label} (${column.name}).`);
+	if (typed === '') throw problem('a value; enter the value that marks a contact whose Google contact was deleted,');
+	switch (column.type) {
+		case 'boolean':
+			if (/^(true|yes|1)$/i.test(typed)) return true;
+			if (/^(false|no|0)$/i.test(typed)) return false;
+			throw problem('yes or no (true or false)');
+		case 'choice': {
+			const option = column.options?.find((candidate) => String(candidate.value) === typed || candidate.label.toLowerCase() === typed.toLowerCase());
+			if (option) return option.value;
+			if (!column.options && /^-?\d+$/.test(typed)) return Number(typed);
+			throw problem(`an option (${(column.options ?? []).map((candidate) => candidate.label).join(', ')})`);
+		}
+		case 'integer':
+		case 'decimal':
+		case 'money':
+			if (Number.isFinite(Number(typed))) return Number(typed);
+			throw problem('a number');
+		default:
+			return text;
 	}
 }
 
@@ -479,7 +517,7 @@ class DynamicsWriter {
 
 	private google(): GoogleContactsClient {
 		if (!this.options.google) {
-			throw new Error('Syncing Google contacts into Dynamics 365 needs the Google Contacts connection: the sync stores the link and the last synced values on each Google contact. Select a Google Contacts credential.');
+			throw new SyncSetupError('Syncing Google contacts into Dynamics 365 needs the Google Contacts connection: the sync stores the link and the last synced values on each Google contact. Select a Google Contacts credential.');
 		}
 		return this.options.google;
 	}
@@ -567,8 +605,9 @@ class DynamicsWriter {
 
 /**
  * Syncs mapped Google contacts (readSyncRecord results, in input order) into Dynamics 365. Throws
- * MassDeletionError when the guard trips (nothing is written), and Error for a missing connection;
- * every other problem is reported on its record.
+ * MassDeletionError when the guard trips and SyncSetupError for a setting or a missing connection
+ * (nothing is written either way), API errors for failures of a whole request (the connection, an
+ * outage outlasting the retries); every other problem is reported on its record.
  */
 export async function syncIntoDynamics(inputs: ReadResult[], options: DynamicsWriterOptions): Promise<WriterRun> {
 	validateDynamicsWriterSettings(options.settings, options.catalog);

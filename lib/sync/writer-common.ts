@@ -244,6 +244,14 @@ export class WriterReport {
 	}
 }
 
+/** The writer cannot run as configured (a setting, a missing connection): nothing was written. */
+export class SyncSetupError extends Error {
+	constructor(message: string) {
+		super(message);
+		this.name = 'SyncSetupError';
+	}
+}
+
 /** The mass-deletion guard tripped: nothing was written. */
 export class MassDeletionError extends Error {
 	constructor(message: string) {
