@@ -25,6 +25,7 @@ import {
 	type INode,
 	type INodeCredentialTestResult,
 	type INodeExecutionData,
+	type INodeListSearchResult,
 	type INodeParameters,
 	type INodePropertyOptions,
 	type INodeType,
@@ -222,14 +223,24 @@ export class N8nHarness {
 
 	/** Calls a node's `methods.loadOptions[methodName]` as the editor does when it opens an options list. */
 	async loadOptions(spec: NodeSpec, methodName: string, options: LoadOptionsOptions = {}): Promise<INodePropertyOptions[]> {
+		return (await this.callMethod(spec, 'loadOptions', methodName, options)) as INodePropertyOptions[];
+	}
+
+	/** Calls a node's `methods.listSearch[methodName]` as the editor does when a resource locator's list opens (or is filtered). */
+	async listSearch(spec: NodeSpec, methodName: string, options: LoadOptionsOptions & { filter?: string } = {}): Promise<INodeListSearchResult> {
+		return (await this.callMethod(spec, 'listSearch', methodName, options, options.filter)) as INodeListSearchResult;
+	}
+
+	private async callMethod(spec: NodeSpec, kind: 'loadOptions' | 'listSearch', methodName: string, options: LoadOptionsOptions, ...args: unknown[]): Promise<unknown> {
 		await this.saveCredentials(options.credentials);
 		// The names the CLI gives the temporary node it loads options for.
 		const node = { ...this.buildNode(spec, options.parameters), name: 'Temp-Node', id: 'uuid-1234' };
 		const nodeType = this.registry.nodeTypes.getByNameAndVersion(node.type, node.typeVersion);
-		const method = nodeType.methods?.loadOptions?.[methodName];
+		const methods = nodeType.methods?.[kind] as Record<string, (this: LoadOptionsContext, ...args: unknown[]) => Promise<unknown>> | undefined;
+		const method = methods?.[methodName];
 		if (!method) {
-			const available = Object.keys(nodeType.methods?.loadOptions ?? {}).join(', ') || 'none';
-			throw new UserError(`Node type "${node.type}" has no loadOptions method named "${methodName}" (available: ${available}).`);
+			const available = Object.keys(methods ?? {}).join(', ') || 'none';
+			throw new UserError(`Node type "${node.type}" has no ${kind} method named "${methodName}" (available: ${available}).`);
 		}
 		const workflow = new Workflow({ nodes: [node], connections: {}, active: false, nodeTypes: this.registry.nodeTypes });
 		const workflowNode = workflow.nodes[node.name];
@@ -238,7 +249,7 @@ export class N8nHarness {
 			currentNodeParameters: workflowNode.parameters,
 		});
 		const context = new LoadOptionsContext(workflow, workflowNode, additionalData, options.path ?? `parameters.${methodName}`);
-		return await workflow.expression.withIsolate(async () => await method.call(context));
+		return await workflow.expression.withIsolate(async () => await method.call(context, ...args));
 	}
 
 	/** Saves the values and tests them as the credential dialog does; resolves with n8n's verdict. */
