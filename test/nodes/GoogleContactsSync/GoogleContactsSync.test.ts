@@ -224,7 +224,8 @@ describe('group tags and find by email', () => {
 		const columns = await n8n.loadOptions({ type: SYNC, parameters: { operation: 'upsert' } }, 'getLinkColumns');
 		const values = columns.map((column) => column.value);
 		expect(values[0]).toBe('');
-		expect(values).toEqual(expect.arrayContaining(['new_googleresourcename', 'emailaddress1']));
-		expect(values.indexOf('new_googleresourcename')).toBeLessThan(values.indexOf('emailaddress1'));
+		expect(values).toEqual(expect.arrayContaining(['new_googleresourcename', 'address1_city']));
+		expect(values).not.toContain('emailaddress1');
+		expect(values.indexOf('new_googleresourcename')).toBeLessThan(values.indexOf('address1_city'));
 	});
 });
