@@ -3,13 +3,14 @@
  * from the Contact Field Mapping (Dynamics 365 → Google Contacts); lib/sync/google-writer does the
  * lookup, the decisions and the bulk writes. This file reads the parameters and shapes the output.
  */
-import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
+import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
 import { TRASH_GROUP, UNSUBSCRIBES_GROUP } from '../../../lib/sync/decide';
 import { DEFAULT_DELETION_SHARE } from '../../../lib/sync/guard';
 import { writeToGoogle, type GoogleWriterSettings } from '../../../lib/sync/google-writer';
-import { MassDeletionError, readSyncRecord, type RecordOutcome, type RecordProblem } from '../../../lib/sync/writer-common';
+import { readSyncRecord, type RecordProblem } from '../../../lib/sync/writer-common';
 import { dynamicsColumns } from '../../ContactFieldMapping/methods';
 import { googleContactsClient, googleNodeError } from '../../shared/google';
+import { DRY_RUN_PARAMETER, OUTPUT_PARAMETER, WINNER_PARAMETER, writerItems, writerOptions, writerRunError, type WriterOptions } from '../../shared/sync-writer';
 import { DYNAMICS_CREDENTIAL, dynamicsClient } from '../../shared/transport';
 
 export const description = {
@@ -30,17 +31,7 @@ export const properties: INodeProperties[] = [
 		default: '',
 		displayOptions: show,
 	},
-	{
-		displayName: 'Winning App on Conflict',
-		name: 'winner',
-		type: 'options',
-		options: [
-			{ name: 'Dynamics 365', value: 'dynamics', description: 'A field changed on both sides since the last sync takes the Dynamics 365 value' },
-			{ name: 'Google Contacts', value: 'google', description: 'A field changed on both sides since the last sync keeps the Google value' },
-		],
-		default: 'dynamics',
-		displayOptions: show,
-	},
+	{ ...WINNER_PARAMETER, displayOptions: show },
 	{
 		displayName: 'Deleted in Dynamics 365',
 		name: 'deletions',
@@ -77,25 +68,8 @@ export const properties: INodeProperties[] = [
 		description: 'The Google group (label) for opted-out contacts; created when missing',
 		displayOptions: { show: { operation: ['upsert'], tagUnsubscribes: [true] } },
 	},
-	{
-		displayName: 'Dry Run',
-		name: 'dryRun',
-		type: 'boolean',
-		default: false,
-		description: 'Whether to only report what would be created, updated and tagged, writing nothing',
-		displayOptions: show,
-	},
-	{
-		displayName: 'Output',
-		name: 'output',
-		type: 'options',
-		options: [
-			{ name: 'One Item per Record', value: 'records', description: 'What was done to each record, with the Google contact and the fields written' },
-			{ name: 'One Summary Item', value: 'summary', description: 'Created, updated, unchanged, conflicts, tagged, skipped and failed, with the contact IDs: for notifications' },
-		],
-		default: 'records',
-		displayOptions: show,
-	},
+	{ ...DRY_RUN_PARAMETER, displayOptions: show },
+	{ ...OUTPUT_PARAMETER, displayOptions: show },
 	{
 		displayName: 'Options',
 		name: 'options',
@@ -103,52 +77,12 @@ export const properties: INodeProperties[] = [
 		placeholder: 'Add Option',
 		default: {},
 		displayOptions: show,
-		options: [
-			{
-				displayName: 'Avoid Duplicates',
-				name: 'avoidDuplicates',
-				type: 'boolean',
-				default: true,
-				description: 'Whether a Dynamics 365 contact without an email is left out instead of created: without an email it could never be matched again',
-			},
-			{
-				displayName: 'Blank Values Overwrite',
-				name: 'blankValuesOverwrite',
-				type: 'boolean',
-				default: false,
-				description: 'Whether a value cleared in Dynamics 365 clears it in Google Contacts. Off, an empty value never blanks a filled one.',
-			},
-			{
-				displayName: 'Dynamics 365 Link Column Name or ID',
-				name: 'dynamicsLinkColumn',
-				type: 'options',
-				typeOptions: { loadOptionsMethod: 'getLinkColumns' },
-				default: '',
-				description:
-					'A text column of the contact table that keeps the Google contact\'s resource name; the sync writes it (needs the Microsoft Dynamics 365 API credential). Pick the same column in the Contact Field Mapping. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
-			},
-			{
-				displayName: 'Mass-Deletion Guard (%)',
-				name: 'maxDeletionPercent',
-				type: 'number',
-				typeOptions: { minValue: 0.1, maxValue: 100, numberPrecision: 1 },
-				// DEFAULT_DELETION_SHARE as a percentage (n8n wants a literal here).
-				default: 10,
-				description: 'A run that would tag more than this share of the linked contacts as deleted stops with an error, tagging nothing. 100 turns the guard off.',
-			},
-		],
+		options: writerOptions('Dynamics 365', 'Google Contacts'),
 	},
 ];
 
-interface UpsertOptions {
-	avoidDuplicates?: boolean;
-	blankValuesOverwrite?: boolean;
-	dynamicsLinkColumn?: string;
-	maxDeletionPercent?: number;
-}
-
 function readSettings(context: IExecuteFunctions): GoogleWriterSettings {
-	const options = context.getNodeParameter('options', 0, {}) as UpsertOptions;
+	const options = context.getNodeParameter('options', 0, {}) as WriterOptions;
 	const groupName = (parameter: string) => {
 		const name = (context.getNodeParameter(parameter, 0, '') as string).trim();
 		if (name === '') throw new NodeOperationError(context.getNode(), 'A group name is empty', { description: 'Name the Google group (label) contacts go into, or switch the tag off.' });
@@ -165,12 +99,8 @@ function readSettings(context: IExecuteFunctions): GoogleWriterSettings {
 	};
 }
 
-function recordError(context: IExecuteFunctions, itemIndex: number, problem: RecordProblem, others = ''): NodeOperationError {
-	return new NodeOperationError(context.getNode(), `${problem.field}: ${problem.message}`, { itemIndex, description: `${problem.fix}${others}` });
-}
-
-function outcomeJson(outcome: RecordOutcome): IDataObject {
-	return outcome as unknown as IDataObject;
+function recordError(context: IExecuteFunctions, itemIndex: number, problem: RecordProblem): NodeOperationError {
+	return new NodeOperationError(context.getNode(), `${problem.field}: ${problem.message}`, { itemIndex, description: problem.fix });
 }
 
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
@@ -183,7 +113,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		if (!read.ok) throw recordError(this, unreadable, read.problem);
 	}
 	const settings = readSettings(this);
-	const linkColumn = (this.getNodeParameter('options', 0, {}) as UpsertOptions).dynamicsLinkColumn || undefined;
+	const linkColumn = (this.getNodeParameter('options', 0, {}) as WriterOptions).linkColumn || undefined;
 	if (linkColumn && !this.getNode().credentials?.[DYNAMICS_CREDENTIAL]) {
 		throw new NodeOperationError(this.getNode(), 'The Dynamics 365 Link Column needs the Microsoft Dynamics 365 API credential', {
 			description: 'Select the credential so the sync can store each Google contact\'s link in Dynamics 365, or clear the link column.',
@@ -191,23 +121,12 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	}
 	const google = await googleContactsClient(this);
 	const dynamicsLink = linkColumn ? { client: await dynamicsClient(this), column: linkColumn } : undefined;
-	let result;
+	const catalog = await dynamicsColumns(this);
+	let run;
 	try {
-		result = await writeToGoogle(reads, { google, dynamicsLink, settings, catalog: await dynamicsColumns(this) });
+		run = await writeToGoogle(reads, { google, dynamicsLink, settings, catalog });
 	} catch (error) {
-		if (error instanceof MassDeletionError) {
-			throw new NodeOperationError(this.getNode(), 'Mass-deletion guard: nothing was written', { description: error.message });
-		}
-		throw googleNodeError(this, error);
+		throw writerRunError(this, error, (failure) => googleNodeError(this, failure));
 	}
-	const failed = result.outcomes.findIndex((outcome) => outcome.error !== undefined);
-	if (failed >= 0 && !this.continueOnFail()) {
-		const { counts } = result.summary;
-		const done = settings.dryRun ? '' : ` The other records were synced (${counts.created} created, ${counts.updated} updated, ${counts.unchanged} unchanged, ${counts.tagged} tagged).`;
-		throw recordError(this, failed, result.outcomes[failed].error as RecordProblem, done);
-	}
-	if (this.getNodeParameter('output', 0, 'records') === 'summary') {
-		return [[{ json: result.summary as unknown as IDataObject, pairedItem: items.map((_item, item) => ({ item })) }]];
-	}
-	return [result.outcomes.map((outcome, item) => ({ json: outcomeJson(outcome), pairedItem: { item } }))];
+	return writerItems(this, run);
 }

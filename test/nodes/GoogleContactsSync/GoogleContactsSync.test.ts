@@ -125,13 +125,13 @@ describe('Create or Update, after the Contact Field Mapping', () => {
 
 	it('the link column: the Google link goes into Dynamics 365, and later runs find counterparts by it', async () => {
 		const items = await triggerItems();
-		const linkColumn = { options: { dynamicsLinkColumn: 'new_googleresourcename' } };
-		await runChain(items, linkColumn, { mapping: linkColumn });
+		const [linkColumn, mapping] = [{ options: { linkColumn: 'new_googleresourcename' } }, { mapping: { options: { dynamicsLinkColumn: 'new_googleresourcename' } } }];
+		await runChain(items, linkColumn, mapping);
 		const linked = await triggerItems();
 		for (const item of linked.filter((entry) => (entry.contact as IDataObject).emailaddress1 && linkedTo(entry.contactId).length)) {
 			expect((item.contact as IDataObject).new_googleresourcename).toBe(linkedTo(item.contactId)[0].resourceName);
 		}
-		const second = await runChain(linked, linkColumn, { mapping: linkColumn });
+		const second = await runChain(linked, linkColumn, mapping);
 		expect(googleWrites()).toEqual({});
 		expect(google.counters.snapshot()['people.getBatchGet']).toBe(1);
 		expect(json(second.output).filter((outcome) => outcome.action === 'skip-equal')).toHaveLength(10);
@@ -156,14 +156,32 @@ describe('errors', () => {
 		expect(kept[0][3]).toMatchObject({ json: { error: { field: 'item' } }, pairedItem: { item: 3 } });
 	});
 
+	it('a record Google refuses fails alone: the node names it and says the others were written; with Continue it is that item\'s error', async () => {
+		const items = withEmail(await triggerItems()).slice(0, 3);
+		const { outputs } = await n8n.executeNode(MAPPING, { parameters: { direction: 'dynamicsToGoogle' }, inputItems: items });
+		const records = json(outputs[0]).map((record) => ({ ...record }));
+		// Two names on one contact: the People API refuses it (a bare record, without the source contact to map again).
+		delete records[1].source;
+		records[1].values = { ...(records[1].values as IDataObject), names: [{ givenName: 'One' }, { givenName: 'Two' }] };
+		const failure = await n8n.executeNode(SYNC, { parameters: { operation: 'upsert' }, inputItems: records }).catch((error: unknown) => error);
+		expect(failure).toBeInstanceOf(NodeOperationError);
+		expect(failure).toMatchObject({ message: expect.stringMatching(new RegExp(`^${records[1].sourceId}: .*only one item in names`)), context: { itemIndex: 1 } });
+		expect((failure as NodeOperationError).description).toMatch(/The other records were written/);
+		expect(linkedTo(records[0].sourceId)).toHaveLength(1);
+
+		const { outputs: kept } = await n8n.executeNode(SYNC, { parameters: { operation: 'upsert' }, inputItems: records, continueOnFail: true });
+		expect(json(kept[0]).map((outcome) => outcome.action)).toEqual(['skip-equal', 'failed', 'skip-equal']);
+		expect(kept[0][1]).toMatchObject({ json: { error: { field: 'values' } }, pairedItem: { item: 1 } });
+	});
+
 	it('the mass-deletion guard stops the run with how many and why, and nothing is tagged', async () => {
 		const items = await triggerItems();
 		await runChain(items);
 		const deletions = items.filter((item) => linkedTo(item.contactId).length).slice(0, 6).map((item) => ({ event: 'deleted', contactId: item.contactId }));
 		const { error } = await runChain(deletions);
 		expect(error).toBeInstanceOf(NodeOperationError);
-		expect(error?.message).toBe('Mass-deletion guard: nothing was written');
-		expect(error?.description).toMatch(/^Mass-deletion guard: this run would tag 6 of 10 linked contacts \(60%\) as deleted in Dynamics 365/);
+		expect(error?.message).toMatch(/^Mass-deletion guard: this run would tag 6 of 10 linked contacts \(60%\) as deleted in Dynamics 365, .* Nothing was tagged\./);
+		expect(error?.description).toMatch(/Raise "Mass-Deletion Guard \(%\)"/);
 		expect(googleWrites()).toEqual({});
 
 		const allowed = await runChain(deletions, { options: { maxDeletionPercent: 100 } });
