@@ -21,7 +21,9 @@ import type { DynamicsClient } from '../dynamics/client';
 import { buildQuery, inFilterChunks, isGuid } from '../dynamics/odata';
 import { PEOPLE_LIMITS, type ContactGroup, type ContactUpdate, type GoogleContactsClient, type Person } from '../google/client';
 import { readGoogleField, writeGoogleField, type GooglePerson } from '../google/fields';
+import { ContactConflictError, GoogleAuthorizationError, type GooglePeopleError } from '../google/errors';
 import { LINK_KEYS, mapContact } from '../mapping/mapper';
+import { normalizeEmail } from '../mapping/normalize';
 import type { FieldDescriptor } from '../model/fields';
 import { decideSync, TRASH_GROUP, UNSUBSCRIBES_GROUP, type CounterpartLookup, type SyncAction, type SyncDecision, type SyncSettings, type SyncSource } from './decide';
 import type { SyncApp } from './merge';
@@ -91,6 +93,13 @@ class RecordFailure extends Error {
 
 const problemOf = (error: unknown, field = 'record'): RecordProblem =>
 	error instanceof RecordFailure ? error.problem : { field, message: (error as Error).message, fix: 'Check the record and run again.' };
+
+/** A contact Google did not write: its values (400), the credential, or an outage that outlasted the retries. */
+function writeProblem(error: GooglePeopleError): RecordProblem {
+	if (error instanceof GoogleAuthorizationError) return { field: 'credential', message: error.message, fix: 'Reconnect the Google Contacts credential, then run again.' };
+	if (error.httpStatus === 400) return { field: 'values', message: error.message, fix: 'Correct the values the Contact Field Mapping makes for this contact, then run again.' };
+	return { field: 'request', message: error.message, fix: 'Run again later: nothing of this contact was written.' };
+}
 
 /** Writes run after all decisions; each part records what it did. */
 interface Plan {
@@ -179,7 +188,7 @@ class GoogleDirectory {
 	private index(person: GooglePerson, links: ReadonlySet<string> | undefined, emails: ReadonlySet<string> | undefined): void {
 		const link = textOf(readGoogleField(person, LINK_FIELD));
 		if (link !== undefined && (!links || links.has(link))) push(this.byLink, link, person);
-		for (const email of new Set((readGoogleField(person, 'emailAddresses') as string[]).map((value) => value.trim().toLowerCase()))) {
+		for (const email of new Set((readGoogleField(person, 'emailAddresses') as string[]).map(normalizeEmail))) {
 			if (!emails || emails.has(email)) push(this.byEmail, email, person);
 		}
 	}
@@ -423,7 +432,7 @@ class GoogleSyncRun {
 		}
 	}
 
-	private plan(entry: Entry, decision: SyncDecision): Plan | undefined {
+	private plan(entry: Entry, decision: SyncDecision): Plan {
 		const { action, unsubscribe } = decision;
 		const plan: Plan = { fields: [], groups: [], linkOnDynamics: false };
 		if (unsubscribe) plan.groups.push({ group: unsubscribe.group, add: unsubscribe.kind === 'tag-unsubscribed' });
@@ -486,7 +495,7 @@ class GoogleSyncRun {
 			if (result.ok) {
 				entry.targetId = result.person.resourceName ?? undefined;
 				entry.wrote.google = true;
-			} else this.fail(entry, { field: 'values', message: result.error.message, fix: 'Correct the values the Contact Field Mapping makes for this contact, then run again.' });
+			} else this.fail(entry, writeProblem(result.error));
 		});
 	}
 
@@ -502,11 +511,11 @@ class GoogleSyncRun {
 					entry.wrote.google = true;
 					return;
 				}
-				if (result.error.name !== 'ContactConflictError') return this.fail(entry, { field: 'values', message: result.error.message, fix: 'Correct the values the Contact Field Mapping makes for this contact, then run again.' });
-				stale.push(entry);
+				if (result.error instanceof ContactConflictError) stale.push(entry);
+				else this.fail(entry, writeProblem(result.error));
 			});
 			if (stale.length && round >= (this.options.conflictRounds ?? 3)) {
-				for (const entry of stale) this.fail(entry, { field: 'etag', message: `Google contact ${entry.counterpart.found === 'link' || entry.counterpart.found === 'email' ? entry.counterpart.id : ''} kept changing while it was synced`, fix: 'Run the sync again; it will read the contact anew.' });
+				for (const entry of stale) this.fail(entry, { field: 'etag', message: `Google contact ${entry.current?.resourceName} kept changing while it was synced`, fix: 'Run the sync again; it reads the contact anew.' });
 				return;
 			}
 			updating = await this.decideAgain(stale);
