@@ -6,13 +6,13 @@
  */
 import { GoogleContactsClient, type Person } from '../../../lib/google/client';
 import { createOAuth2Client } from '../../../lib/google/connection';
-import { readGoogleField, writeGoogleField, type GooglePerson } from '../../../lib/google/fields';
+import { readGoogleField, type GooglePerson } from '../../../lib/google/fields';
 import { nodeHttpTransport, type HttpTransport } from '../../../lib/http/transport';
 import { LINK_KEYS, type MappingSpec } from '../../../lib/mapping';
 import { mapItem } from '../../../lib/mapping/items';
 import { compileMapping } from '../../../lib/mapping/spec';
 import type { FieldDescriptor } from '../../../lib/model/fields';
-import { SNAPSHOT_CLIENT_DATA_FIELD, isOwnEcho, storedSnapshot } from '../../../lib/sync/snapshot';
+import { isOwnEcho, storedSnapshot } from '../../../lib/sync/snapshot';
 import { writeToGoogle, type GoogleWriterOptions, type GoogleWriterSettings } from '../../../lib/sync/google-writer';
 import { MassDeletionError, readSyncRecord, type ReadResult } from '../../../lib/sync/writer-common';
 import { DynamicsTestOrg } from '../mapping/records';
@@ -362,6 +362,20 @@ describe('concurrency and failures', () => {
 		expect(result.summary.counts).toMatchObject({ created: 3, failed: 2 });
 		expect(byLink(contacts[2].contactid)).toHaveLength(0);
 		expect(contacts.filter((_contact, index) => index !== 2).every((contact) => byLink(contact.contactid).length === 1)).toBe(true);
+	});
+});
+
+describe('an outage', () => {
+	it('a create call Google fails (500) fails its records, saying nothing of them was written; the next run creates them', async () => {
+		const contacts = org.seed(3);
+		sim.faults.add({ route: 'people.batchCreateContacts', status: 500, count: 1 });
+		const failed = await sync(contacts.map((contact) => record(contact)));
+		expect(failed.outcomes.map((outcome) => [outcome.action, outcome.error?.field, outcome.error?.fix])).toEqual(
+			contacts.map(() => ['failed', 'request', 'Run again later: nothing of this contact was written.']),
+		);
+		expect(sim.state.listAll()).toHaveLength(0);
+		const retried = await sync(contacts.map((contact) => record(contact)));
+		expect(retried.summary.counts).toMatchObject({ created: 3, failed: 0 });
 	});
 });
 
