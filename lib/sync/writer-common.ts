@@ -54,6 +54,12 @@ const MAP_FIRST = 'Connect the Contact Field Mapping node before this one: it tu
 /** A mapped record from an item's JSON, checked; the problem names the field and the fix. */
 export function readSyncRecord(json: Record<string, unknown>, target: SyncApp): ReadResult {
 	const fail = (field: string, message: string, fix: string): ReadResult => ({ ok: false, problem: { field, message, fix } });
+	// A node before failed this item and went on ("Continue" on error): its problem is the record's.
+	if (json.target === undefined && json.error !== undefined) {
+		const error = isObject(json.error) ? json.error : { message: json.error };
+		const text = (value: unknown, fallback: string) => (typeof value === 'string' && value !== '' ? value : fallback);
+		return fail(text(error.field, 'item'), `A node before could not process it: ${text(error.message, 'unknown error')}`, text(error.fix ?? error.description, 'Fix the item where that node failed.'));
+	}
 	if (json.target === undefined || json.values === undefined) return fail('item', 'The item is not a mapped contact record (it has no "target" and "values")', MAP_FIRST);
 	if (json.target !== target) {
 		return fail('target', `The record is mapped for ${APP_NAMES[json.target as AppName] ?? JSON.stringify(json.target)}, not for ${APP_NAMES[target]}`, `Set the Contact Field Mapping's Direction to one ending in ${APP_NAMES[target]}.`);
