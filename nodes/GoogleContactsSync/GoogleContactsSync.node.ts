@@ -1,5 +1,5 @@
 import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
-import { getLinkColumns } from '../ContactFilter/methods';
+import { getLinkColumns } from '../shared/columns';
 import { GOOGLE_CREDENTIAL } from '../shared/google';
 import { DYNAMICS_CREDENTIAL } from '../shared/transport';
 import { searchContactGroups } from './groups';
