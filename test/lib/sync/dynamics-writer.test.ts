@@ -396,3 +396,26 @@ describe('deletions, the guard, bad records, dry runs', () => {
 		expect(run.outcomes[1].action).toBe('create');
 	});
 });
+
+describe('requests', () => {
+	it('1,000 records cost requests in proportion to the run, and an unchanged second run writes nothing', async () => {
+		const people = Array.from({ length: 1000 }, (_, index) => addPerson('Bulk', `Person ${index}`, [`bulk${index}@example.com`]));
+		const records = await mapped(people);
+
+		const created = await sync(records);
+		const first = { dynamics: dynamicsSim.counters.snapshot(), google: googleSim.counters.snapshot() };
+
+		expect(created.summary.counts.created).toBe(1000);
+		// Email lookups (about 33 emails a request over the three columns), $batch writes of 100, links stored 200 a call.
+		expect(first.dynamics).toMatchObject({ batch: 10, 'batch:contacts.create': 1000 });
+		expect(first.dynamics['contacts.list']).toBeLessThanOrEqual(40);
+		expect(first.google['people.batchUpdateContacts']).toBe(5);
+
+		const again = await sync(await mapped(people));
+		expect(again.summary.counts.unchanged).toBe(1000);
+		expect(dynamicsWrites(dynamicsSim) + googleWrites(googleSim)).toBe(0);
+		// Found by the link each Google contact keeps: about 90 ids a request (a URL's budget).
+		expect(dynamicsSim.counters.snapshot()['contacts.list']).toBeLessThanOrEqual(11);
+		process.stdout.write(`Dynamics writer, 1,000 records: first run ${JSON.stringify(first)}; second run ${JSON.stringify({ dynamics: dynamicsSim.counters.snapshot(), google: googleSim.counters.snapshot() })}\n`);
+	});
+});
