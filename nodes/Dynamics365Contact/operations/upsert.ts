@@ -3,25 +3,22 @@
  * Contact Field Mapping (Google Contacts → Dynamics 365) outputs. The node reads its settings,
  * connects both apps, and turns the run's outcomes into items: one per record, or one summary.
  */
-import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
+import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 import type { DynamicsClient } from '../../../lib/dynamics/client';
 import { readFields } from '../../../lib/dynamics/metadata';
 import type { GoogleContactsClient } from '../../../lib/google/client';
 import { TRASH_GROUP } from '../../../lib/sync/decide';
 import { DEFAULT_DYNAMICS_WRITER_SETTINGS, deletionTagValue, syncIntoDynamics, type DynamicsDeletionTag, type DynamicsWriterSettings } from '../../../lib/sync/dynamics-writer';
-import { MassDeletionError, SyncSetupError, readSyncRecord, type RecordOutcome } from '../../../lib/sync/writer-common';
+import { SyncSetupError, readSyncRecord } from '../../../lib/sync/writer-common';
 import type { FieldDescriptor } from '../../../lib/model/fields';
 import { GOOGLE_CREDENTIAL, googleContactsClient } from '../../shared/google';
+import { DRY_RUN_PARAMETER, OUTPUT_PARAMETER, WINNER_PARAMETER, writerItems, writerOptions, writerRunError, type WriterOptions } from '../../shared/sync-writer';
 import { dynamicsClient } from '../../shared/transport';
 import { nodeError } from '../common';
 import type { ContactOperation } from './index';
 
-interface UpsertOptions {
-	avoidDuplicates?: boolean;
-	blankValuesOverwrite?: boolean;
-	linkColumn?: string;
+interface UpsertOptions extends WriterOptions {
 	trashGroup?: string;
-	maxDeletionPercent?: number;
 	batchSize?: number;
 }
 
@@ -40,17 +37,7 @@ export const upsert: ContactOperation = {
 			type: 'notice',
 			default: '',
 		},
-		{
-			displayName: 'Winning App on Conflict',
-			name: 'winner',
-			type: 'options',
-			options: [
-				{ name: 'Dynamics 365', value: 'dynamics', description: 'A field changed in both apps since the last sync keeps the Dynamics 365 value' },
-				{ name: 'Google Contacts', value: 'google', description: 'A field changed in both apps since the last sync takes the Google value' },
-			],
-			default: 'dynamics',
-			description: 'Whose value a field changed in both apps keeps. A field changed in one app only always takes that app\'s value.',
-		},
+		WINNER_PARAMETER,
 		{
 			displayName: 'Deleted in Google',
 			name: 'deletions',
@@ -83,23 +70,8 @@ export const upsert: ContactOperation = {
 			description: 'The value it gets: text, a number, yes / no, or a choice\'s label',
 			displayOptions: { show: { deletions: ['setValue'] } },
 		},
-		{
-			displayName: 'Dry Run',
-			name: 'dryRun',
-			type: 'boolean',
-			default: false,
-			description: 'Whether to only report what the sync would create, update and tag, writing nothing',
-		},
-		{
-			displayName: 'Output',
-			name: 'output',
-			type: 'options',
-			options: [
-				{ name: 'One Item per Record', value: 'records', description: 'What happened to each record: action, reason, IDs, fields written, conflicts' },
-				{ name: 'One Summary Item', value: 'summary', description: 'Counts and IDs of the created, updated, unchanged, conflicting, tagged, skipped and failed records' },
-			],
-			default: 'records',
-		},
+		DRY_RUN_PARAMETER,
+		OUTPUT_PARAMETER,
 		{
 			displayName: 'Options',
 			name: 'options',
@@ -107,13 +79,7 @@ export const upsert: ContactOperation = {
 			placeholder: 'Add Option',
 			default: {},
 			options: [
-				{
-					displayName: 'Avoid Duplicates',
-					name: 'avoidDuplicates',
-					type: 'boolean',
-					default: true,
-					description: 'Whether to create only contacts that have an email (a contact without one could never be matched again)',
-				},
+				...writerOptions('Google Contacts', 'Dynamics 365'),
 				{
 					displayName: 'Batch Size',
 					name: 'batchSize',
@@ -123,34 +89,11 @@ export const upsert: ContactOperation = {
 					description: 'Writes per $batch request',
 				},
 				{
-					displayName: 'Blank Values Overwrite',
-					name: 'blankValuesOverwrite',
-					type: 'boolean',
-					default: false,
-					description: 'Whether a value cleared in Google clears it in Dynamics 365 (turn it on in the Contact Field Mapping too). Off: an empty value never blanks a filled one.',
-				},
-				{
-					displayName: 'Dynamics 365 Link Column Name or ID',
-					name: 'linkColumn',
-					type: 'options',
-					typeOptions: { loadOptionsMethod: 'getLinkColumns' },
-					default: '',
-					description: 'A text column that keeps the Google contact\'s resource name: it finds pairs whichever side changed, and Google deletions. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
-				},
-				{
 					displayName: 'Google Trash Group',
 					name: 'trashGroup',
 					type: 'string',
 					default: TRASH_GROUP,
 					description: 'The Google contact group the Google Contacts Sync node puts deleted contacts\' counterparts in; its members are never synced back',
-				},
-				{
-					displayName: 'Mass-Deletion Guard (%)',
-					name: 'maxDeletionPercent',
-					type: 'number',
-					typeOptions: { minValue: 1, maxValue: 100 },
-					default: 10,
-					description: 'The run stops, writing nothing, when it would tag more than this share of the linked contacts as deleted in Google (100 turns the guard off)',
 				},
 			],
 		},
@@ -167,19 +110,7 @@ export const upsert: ContactOperation = {
 		const settings = readSettings(this, catalog);
 		const google = this.getNode().credentials?.[GOOGLE_CREDENTIAL] ? await googleContactsClient(this) : undefined;
 		const run = await sync(this, items.map((item) => readSyncRecord(item.json, 'dynamics')), { dynamics, google, settings, catalog });
-		const failures = run.outcomes.flatMap((outcome, itemIndex) => (outcome.error ? [{ outcome, itemIndex }] : []));
-		if (failures.length && !this.continueOnFail()) {
-			const [{ outcome, itemIndex }] = failures;
-			const others = failures.length > 1 ? ` (and ${failures.length - 1} more)` : '';
-			throw new NodeOperationError(this.getNode(), `${outcome.sourceId || `Item ${itemIndex + 1}`}: ${outcome.error?.message}${others}`, {
-				itemIndex,
-				description: `${outcome.error?.fix} The other records were ${this.getNodeParameter('dryRun', 0) ? 'decided (dry run)' : 'written'}; turn on "Continue" (On Error) to get every record's outcome.`,
-			});
-		}
-		if (this.getNodeParameter('output', 0) === 'summary') {
-			return [[{ json: run.summary as unknown as IDataObject, pairedItem: items.map((_item, item) => ({ item })) }]];
-		}
-		return [run.outcomes.map((outcome: RecordOutcome, item) => ({ json: outcome as unknown as IDataObject, pairedItem: { item } }))];
+		return writerItems(this, run);
 	},
 };
 
@@ -222,11 +153,8 @@ async function sync(
 	try {
 		return await syncIntoDynamics(inputs, { ...connections, dryRun: context.getNodeParameter('dryRun', 0) as boolean, batchSize: options.batchSize });
 	} catch (error) {
-		if (error instanceof MassDeletionError) {
-			throw new NodeOperationError(context.getNode(), error.message, { description: 'Raise "Mass-Deletion Guard (%)" under Options for this run if the deletions are intended.' });
-		}
 		if (error instanceof SyncSetupError) throw new NodeOperationError(context.getNode(), error.message);
 		// A failure of a whole request (the connection, an outage outlasting the retries) stops the run.
-		throw nodeError(context, error);
+		throw writerRunError(context, error, (failure) => nodeError(context, failure));
 	}
 }
