@@ -14,9 +14,9 @@ import { LINK_KEYS, compileMapping, type MappingSpec } from '../../../lib/mappin
 import { mapItem } from '../../../lib/mapping/items';
 import type { FieldDescriptor } from '../../../lib/model/fields';
 import { TRASH_GROUP } from '../../../lib/sync/decide';
-import { DEFAULT_DYNAMICS_WRITER_SETTINGS, syncIntoDynamics, type DynamicsWriterSettings, type WriterRun } from '../../../lib/sync/dynamics-writer';
+import { DEFAULT_DYNAMICS_WRITER_SETTINGS, deletionTagValue, syncIntoDynamics, type DynamicsWriterSettings, type WriterRun } from '../../../lib/sync/dynamics-writer';
 import { storedSnapshot } from '../../../lib/sync/snapshot';
-import { MassDeletionError, readSyncRecord, type ReadResult } from '../../../lib/sync/writer-common';
+import { MassDeletionError, SyncSetupError, readSyncRecord, type ReadResult } from '../../../lib/sync/writer-common';
 import { dynamicsWrites, googleWrites } from '../../e2e-chain/counting';
 import { startDynamicsSimulator, type DynamicsSimulator } from '../../simulators/dynamics';
 import { startGoogleSimulator, type GoogleSimulator } from '../../simulators/google';
@@ -394,6 +394,47 @@ describe('deletions, the guard, bad records, dry runs', () => {
 		const run = await sync([wrongTarget, good]);
 		expect(run.outcomes[0]).toMatchObject({ action: 'failed', error: { field: 'target', fix: expect.stringContaining('Direction') } });
 		expect(run.outcomes[1].action).toBe('create');
+	});
+});
+
+describe('records and settings', () => {
+	it('a record that does not carry its Google contact has it read, 200 a request; one deleted meanwhile fails alone', async () => {
+		const people = [addPerson('Hand', 'Made', ['hand@example.com']), addPerson('Gone', 'Since', ['gone.since@example.com'])];
+		const bare = (await mapped(people)).map((result) => {
+			if (!result.ok) throw new Error(result.problem.message);
+			const { source: _source, ...record } = result.record;
+			return readSyncRecord({ ...record }, 'dynamics');
+		});
+		googleSim.state.deleteContact(people[1]);
+
+		const run = await sync(bare);
+
+		expect(actions(run)).toEqual(['create', 'failed']);
+		expect(run.outcomes[1].error?.message).toBe(`Google contact ${people[1]} no longer exists`);
+		expect(googleSim.counters.snapshot()['people.getBatchGet']).toBe(1);
+		expect(linkOf(people[0])).toBe(run.outcomes[0].targetId);
+	});
+
+	it('deletion tag values are typed by their column: yes / no, a choice by label or value, numbers, text', () => {
+		const column = (type: FieldDescriptor['type'], extra: Partial<FieldDescriptor> = {}): FieldDescriptor => ({ app: 'dynamics', name: 'new_x', label: 'X', type, writable: true, ...extra });
+		const options = [{ value: 100000000, label: 'Email' }, { value: 100000001, label: 'Phone' }];
+		expect(deletionTagValue(column('boolean'), 'Yes')).toBe(true);
+		expect(deletionTagValue(column('boolean'), 'false')).toBe(false);
+		expect(deletionTagValue(column('choice', { options }), 'phone')).toBe(100000001);
+		expect(deletionTagValue(column('choice', { options }), '100000000')).toBe(100000000);
+		expect(deletionTagValue(column('integer'), ' 42 ')).toBe(42);
+		expect(deletionTagValue(column('text'), 'Deleted in Google')).toBe('Deleted in Google');
+		expect(() => deletionTagValue(column('choice', { options }), 'Pigeon')).toThrow('Deleted in Google › Value: "Pigeon" is not an option (Email, Phone) for X (new_x).');
+		expect(() => deletionTagValue(column('text'), ' ')).toThrow(/is not a value/);
+	});
+
+	it('settings that cannot work stop the run before anything is read', async () => {
+		const records = await mapped([addPerson('Any', 'One', ['any@example.com'])]);
+		await expect(sync(records, { settings: { maxDeletionShare: 0 } })).rejects.toThrow(SyncSetupError);
+		await expect(sync(records, { settings: { maxDeletionShare: 0 } })).rejects.toThrow('Mass-Deletion Guard: the share must be above 0% and at most 100% (got 0%); 10% is the default.');
+		await expect(syncIntoDynamics(records, { dynamics, google, settings: { ...DEFAULT_DYNAMICS_WRITER_SETTINGS, linkColumn: 'firstname ; drop' } })).rejects.toThrow(/not a valid column name/);
+		await expect(syncIntoDynamics(records, { dynamics, settings: DEFAULT_DYNAMICS_WRITER_SETTINGS })).rejects.toThrow(/needs the Google Contacts connection/);
+		expect(dynamicsWrites(dynamicsSim)).toBe(0);
 	});
 });
 
