@@ -281,10 +281,19 @@ export function contextNeeds(rules: ContactRule[]): ContextNeeds {
 }
 
 /** Keeps a record when all (or any) conditions hold; a rule without conditions keeps everything. Throws RuleError. */
+const DELETION_KEPT = 'a deletion carries only its id, so conditions on its fields cannot judge it: kept, so the sync can tag its counterpart';
+
+function isDeletion(record: ContactRecord): boolean {
+	return record.event === 'deleted' || (record.app === 'google' && (record.person.metadata as { deleted?: unknown } | undefined)?.deleted === true);
+}
+
 export function evaluateConditions(rule: ContactRule, record: ContactRecord, context: EvaluationContext): Evaluation {
 	checkRuleShape(rule);
 	if (rule.conditions.length === 0) return { kept: true, reasons: ['no conditions: every contact is kept'] };
-	const outcomes = rule.conditions.map((condition, index) =>
+	// Only a "gets deleted" condition can judge a deletion; without one, deletions pass (tagging is never destructive).
+	const conditions = isDeletion(record) ? rule.conditions.filter((condition) => condition.kind === 'googleDeleted') : rule.conditions;
+	if (conditions.length === 0) return { kept: true, reasons: [DELETION_KEPT] };
+	const outcomes = conditions.map((condition, index) =>
 		numbered(index, () => {
 			const only = singleAppOf(condition);
 			if (only && only.app !== record.app) {

@@ -60,6 +60,7 @@ function thrown(run: () => unknown): string {
 
 const contacts = { jan, siobhan, leap };
 const people = { zoe, cher, cherDeleted };
+const livePeople = { zoe, cher };
 
 describe('Dynamics conditions', () => {
 	it('ownership: owner is one of / none of the chosen users and teams', () => {
@@ -130,18 +131,23 @@ describe('Dynamics conditions', () => {
 		);
 	});
 
-	it('a deleted contact from the trigger has only its id: every other column is missing', () => {
+	it('a deleted contact from the trigger has only its id: it passes every condition, so the sync can tag its counterpart', () => {
 		const deleted = record(SIOBHAN_DELETED);
-		expect(evaluateConditions(rule([{ kind: 'field', field: 'emailaddress1', operator: 'isEmpty' }]), deleted, DYNAMICS).kept).toBe(true);
-		expect(evaluateConditions(rule([{ kind: 'active' }]), deleted, DYNAMICS).kept).toBe(false);
+		for (const condition of [{ kind: 'active' }, { kind: 'active', negate: true }, { kind: 'field', field: 'emailaddress1', operator: 'isNotEmpty' }] as Condition[]) {
+			expect(evaluateConditions(rule([condition]), deleted, DYNAMICS)).toEqual({
+				kept: true,
+				reasons: ['a deletion carries only its id, so conditions on its fields cannot judge it: kept, so the sync can tag its counterpart'],
+			});
+		}
 	});
 });
 
 describe('Google conditions', () => {
 	it('has / does not have a label', () => {
-		expect(kept({ kind: 'googleLabel', labels: [CUSTOMERS_GROUP] }, people, GOOGLE)).toEqual({ is: ['zoe'], isNot: ['cher', 'cherDeleted'] });
+		// Deletions pass every condition but "gets deleted" (see the Dynamics deletion test).
+		expect(kept({ kind: 'googleLabel', labels: [CUSTOMERS_GROUP] }, people, GOOGLE)).toEqual({ is: ['zoe', 'cherDeleted'], isNot: ['cher', 'cherDeleted'] });
 		expect(kept({ kind: 'googleLabel', labels: [CUSTOMERS_GROUP, UNSUBSCRIBES_GROUP] }, people, GOOGLE)).toEqual({
-			is: ['zoe', 'cher'],
+			is: ['zoe', 'cher', 'cherDeleted'],
 			isNot: ['cherDeleted'],
 		});
 		expect(evaluateConditions(rule([{ kind: 'googleLabel', labels: [UNSUBSCRIBES_GROUP], negate: true }]), zoe, GOOGLE).reasons).toEqual([
@@ -151,19 +157,21 @@ describe('Google conditions', () => {
 
 	it('gets deleted', () => {
 		expect(kept({ kind: 'googleDeleted' }, people, GOOGLE)).toEqual({ is: ['cherDeleted'], isNot: ['zoe', 'cher'] });
+		// With "gets deleted" in the rule, only it judges a deletion: "is not deleted" keeps deletions out.
+		expect(evaluateConditions(rule([{ kind: 'googleDeleted', negate: true }, { kind: 'googleLabel', labels: [CUSTOMERS_GROUP] }]), cherDeleted, GOOGLE).kept).toBe(false);
 		const bareDeletion = record({ event: 'deleted', resourceName: ZOE.resourceName });
 		expect(evaluateConditions(rule([{ kind: 'googleDeleted' }]), bareDeletion, GOOGLE).reasons).toEqual(['gets deleted: yes (metadata.deleted: true)']);
 	});
 
 	it('any field, custom fields included', () => {
-		expect(kept({ kind: 'field', field: 'names.givenName', operator: 'equals', value: 'Zoë' }, people, GOOGLE).is).toEqual(['zoe']);
-		expect(kept({ kind: 'field', field: 'emailAddresses', operator: 'endsWith', value: '@EXAMPLE.com' }, people, GOOGLE).is).toEqual(['cher']);
-		expect(kept({ kind: 'field', field: 'phoneNumbers:mobile', operator: 'equals', value: '+49 151 2345678' }, people, GOOGLE).is).toEqual(['zoe']);
-		expect(kept({ kind: 'field', field: 'birthdays[0].date', operator: 'greaterThan', value: '1999-12-31' }, people, GOOGLE).is).toEqual(['zoe']);
-		expect(kept({ kind: 'field', field: 'organizations[0].name', operator: 'startsWith', value: 'müller' }, people, GOOGLE).is).toEqual(['zoe']);
-		expect(kept({ kind: 'field', field: 'userDefined:Tier', operator: 'equals', value: 'gold' }, people, GOOGLE)).toEqual({
+		expect(kept({ kind: 'field', field: 'names.givenName', operator: 'equals', value: 'Zoë' }, livePeople, GOOGLE).is).toEqual(['zoe']);
+		expect(kept({ kind: 'field', field: 'emailAddresses', operator: 'endsWith', value: '@EXAMPLE.com' }, livePeople, GOOGLE).is).toEqual(['cher']);
+		expect(kept({ kind: 'field', field: 'phoneNumbers:mobile', operator: 'equals', value: '+49 151 2345678' }, livePeople, GOOGLE).is).toEqual(['zoe']);
+		expect(kept({ kind: 'field', field: 'birthdays[0].date', operator: 'greaterThan', value: '1999-12-31' }, livePeople, GOOGLE).is).toEqual(['zoe']);
+		expect(kept({ kind: 'field', field: 'organizations[0].name', operator: 'startsWith', value: 'müller' }, livePeople, GOOGLE).is).toEqual(['zoe']);
+		expect(kept({ kind: 'field', field: 'userDefined:Tier', operator: 'equals', value: 'gold' }, livePeople, GOOGLE)).toEqual({
 			is: ['zoe'],
-			isNot: ['cher', 'cherDeleted'],
+			isNot: ['cher'],
 		});
 		expect(kept({ kind: 'field', field: 'emailAddresses', operator: 'isEmpty' }, people, GOOGLE).is).toEqual(['cherDeleted']);
 	});
@@ -202,7 +210,7 @@ describe('already existing in the app you sync with', () => {
 
 	it('finds Google contacts on the Dynamics side by the clientData link, then by email', () => {
 		const counterparts = buildCounterpartIndex({ links: [JAN.contactid], emails: ['cher@example.com'] }, toDynamics);
-		expect(kept({ kind: 'existsInOtherApp' }, people, { ...GOOGLE, counterparts })).toEqual({ is: ['zoe', 'cher'], isNot: ['cherDeleted'] });
+		expect(kept({ kind: 'existsInOtherApp' }, people, { ...GOOGLE, counterparts })).toEqual({ is: ['zoe', 'cher', 'cherDeleted'], isNot: ['cherDeleted'] });
 	});
 
 	it('needs the bulk lookup', () => {

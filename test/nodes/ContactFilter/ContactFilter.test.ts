@@ -188,15 +188,15 @@ describe('Dynamics 365 contacts', () => {
 		expect(ids(custom.kept)).toEqual([loyalPhoneContactId]);
 	});
 
-	it('takes the trigger\'s items too: a deletion has only its id, so it does not count as active', async () => {
+	it('takes the trigger\'s items too: a deletion has only its id, so it passes on to be tagged', async () => {
 		const [first, second] = contacts;
 		const items = [
 			{ event: 'updated', contactId: first.contactid, modifiedOn: first.modifiedon, contact: first },
 			{ event: 'deleted', contactId: second.contactid, modifiedOn: second.modifiedon },
 		];
 		const { kept, notKept } = await filter(conditions('dynamics', [{ type: 'active' }]), items);
-		expect(jsons(kept)).toEqual(first.statecode === 0 ? [items[0]] : []);
-		expect(jsons(notKept)).toContainEqual(items[1]);
+		expect(jsons(kept)).toEqual(first.statecode === 0 ? items : [items[1]]);
+		expect(jsons(notKept)).not.toContainEqual(items[1]);
 	});
 
 	it('reads the columns the conditions test and the items lack, in bulk, leaving the items as they came', async () => {
@@ -344,7 +344,10 @@ describe('Google contacts', () => {
 		const deletedOnly = await filter(conditions('google', [{ type: 'isDeleted' }]), items);
 		expect(pairedItems(deletedOnly.kept)).toEqual([{ item: 0 }]);
 		const custom = await filter(conditions('google', [{ type: 'field', field: 'userDefined:', customFieldKey: 'Customer Number', operator: 'startsWith', value: 'c-10' }]), items);
-		expect(pairedItems(custom.kept)).toEqual([{ item: 1 }]);
+		// The deletion passes a field condition it cannot be judged by; "is not deleted" keeps it out.
+		expect(pairedItems(custom.kept)).toEqual([{ item: 0 }, { item: 1 }]);
+		const liveOnly = await filter(conditions('google', [{ type: 'isDeleted', match: 'isNot' }]), items);
+		expect(pairedItems(liveOnly.kept)).toEqual([{ item: 1 }]);
 	});
 
 	it('exists in Dynamics 365: by the clientData link, the link column (back link) and email, in a few Dataverse requests', async () => {
