@@ -7,10 +7,11 @@ import { spawn } from 'child_process';
 import * as path from 'path';
 import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { MAX_PAGE_SIZE } from '../lib/dynamics/client';
-import { DEFAULT_CONTACT_COLUMNS } from '../lib/triggers/dynamics-columns';
+import { DEFAULT_CONTACT_COLUMNS, contactSelect } from '../lib/triggers/dynamics-columns';
 import { N8nHarness } from '../test/harness/n8n';
 import { simulatorClient, simulatorCredential } from '../test/lib/dynamics/simulator-client';
 import { dynamicsRequests, googleRequests } from '../test/e2e-chain/counting';
+import { DYNAMICS_CREDENTIAL, chainWorkflow } from '../test/e2e-chain/testbed';
 import { startDynamicsSimulator, type DynamicsSimulator } from '../test/simulators/dynamics';
 import { startGoogleSimulator, type GoogleSimulator } from '../test/simulators/google';
 import { n8nCredentialFor } from '../test/simulators/google/testing';
@@ -126,6 +127,7 @@ export function minimumRequests(contacts: number, googleContactsBefore = 0): { d
 
 const triggerPackage = (nodes: string[]) => ({ packageName: PACKAGE_NAME, nodes, credentials: CREDENTIAL_FILES });
 const TRIGGER = `${PACKAGE_NAME}.dynamics365ContactTrigger`;
+const TRIGGER_NAME = 'Dynamics 365 Contact Trigger';
 
 export interface PollCost {
 	changes: number;
@@ -151,12 +153,18 @@ export async function incrementalPolls(orgSize: number, changeCounts: number[], 
 	const sims = await startSimulators({ dynamicsContacts: orgSize, latencyMs });
 	try {
 		const n8n = await N8nHarness.create({ packages: [triggerPackage(['nodes/Dynamics365ContactTrigger/Dynamics365ContactTrigger.node.ts'])], credentials: sims.credentials });
-		const parameters = { startWith: 'now', changeDetection: 'changeTracking', maxContacts: MAX_PAGE_SIZE };
-		let staticData: IDataObject = {};
+		const { workflow } = await n8n.activateWorkflow(
+			chainWorkflow([{ name: TRIGGER_NAME, type: TRIGGER, parameters: { startWith: 'now', changeDetection: 'changeTracking', maxContacts: MAX_PAGE_SIZE }, credentials: [DYNAMICS_CREDENTIAL] }]),
+		);
 		// Arming reads every id once and emits nothing; it is over when the cursor follows a delta link.
-		do ({ staticData } = await n8n.pollNode(TRIGGER, { parameters, staticData }));
-		while ((staticData.cursor as IDataObject | undefined)?.phase !== 'delta' || !String((staticData.cursor as IDataObject).link ?? '').includes('deltatoken'));
+		const armed = () => {
+			const cursor = workflow.inMemoryNodeStaticData(TRIGGER_NAME).cursor as IDataObject | undefined;
+			return cursor?.phase === 'delta' && String(cursor.link ?? '').includes('deltatoken');
+		};
+		while (!armed()) await workflow.poll(TRIGGER_NAME);
 		const client = simulatorClient(sims.dynamics);
+		// The scan reads the columns the trigger emits, so it finds the changed contacts in one pass.
+		const select = (await contactSelect(client, DEFAULT_CONTACT_COLUMNS)).join(',');
 		let lastScan = new Date().toISOString();
 		const ours: PollCost[] = [];
 		const modifiedOnFullScan: PollCost[] = [];
@@ -170,10 +178,10 @@ export async function incrementalPolls(orgSize: number, changeCounts: number[], 
 			let polls = 0;
 			let emitted = 0;
 			do {
-				const poll = await n8n.pollNode(TRIGGER, { parameters, staticData });
-				staticData = poll.staticData;
+				const { items } = await workflow.poll(TRIGGER_NAME);
+				if (!items && emitted < changes) throw new Error(`the trigger emitted ${emitted} of ${changes} changes on a ${orgSize}-contact org, then nothing`);
 				polls++;
-				emitted += poll.items?.[0]?.length ?? 0;
+				emitted += items?.[0]?.length ?? 0;
 			} while (emitted < changes);
 			ours.push({ changes, polls, emitted, requests: sims.requests().dynamics, ms: performance.now() - started });
 
@@ -181,7 +189,7 @@ export async function incrementalPolls(orgSize: number, changeCounts: number[], 
 			started = performance.now();
 			const scanFrom = lastScan;
 			lastScan = new Date().toISOString();
-			const rows = await client.getAll<Record<string, unknown>>(`contacts?$select=${DEFAULT_CONTACT_COLUMNS.join(',')}`, { maxPageSize: MAX_PAGE_SIZE, includeAnnotations: true });
+			const rows = await client.getAll<Record<string, unknown>>(`contacts?$select=${select}`, { maxPageSize: MAX_PAGE_SIZE, includeAnnotations: true });
 			const changed = rows.filter((row) => String(row.modifiedon) >= scanFrom.slice(0, 19));
 			modifiedOnFullScan.push({ changes, polls: 1, emitted: changed.length, requests: sims.requests().dynamics, ms: performance.now() - started });
 		}
