@@ -271,7 +271,7 @@ class GoogleSyncRun {
 			}
 			try {
 				const mapping = this.mappings.of(record);
-				this.entries.push({ index, record, mapping, counterpart: { found: 'none' }, wrote: { google: false, dynamics: false }, failed: false });
+				this.entries.push({ index, record: this.withStoredLink(record), mapping, counterpart: { found: 'none' }, wrote: { google: false, dynamics: false }, failed: false });
 			} catch (error) {
 				this.report.failed(index, record.sourceId, { field: 'mapping', message: (error as Error).message, fix: 'Fix the Contact Field Mapping node\'s settings.' });
 			}
@@ -301,6 +301,14 @@ class GoogleSyncRun {
 
 	private groupName(name: string | undefined): string | undefined {
 		return name === undefined ? undefined : this.groupsByName.get(name)?.resourceName ?? undefined;
+	}
+
+	/** The Google link a Dynamics contact keeps in the link column counts even when the mapping was not told about the column. */
+	private withStoredLink(record: SyncRecord): SyncRecord {
+		const column = this.options.dynamicsLink?.column;
+		const stored = column === undefined ? undefined : record.source?.[column];
+		if (record.matchKeys.linkId !== undefined || typeof stored !== 'string' || stored.trim() === '') return record;
+		return { ...record, matchKeys: { ...record.matchKeys, linkId: stored.trim() } };
 	}
 
 	// ---- lookup -----------------------------------------------------------------------------------

@@ -428,6 +428,12 @@ describe('the Dynamics 365 link column', () => {
 			expect(third.outcomes).toEqual([expect.objectContaining({ action: 'skip-tombstone' })]);
 			expect(writes()).toEqual({});
 			expect(byLink(linked[1].contactid)).toHaveLength(0);
+
+			// The link column counts even when only the writer, not the mapping, was told about it.
+			const unaware = await sync([record(linked[1], 'updated')], {}, { dynamicsLink: { client, column: COLUMN } });
+			expect(unaware.outcomes).toEqual([expect.objectContaining({ action: 'skip-tombstone' })]);
+			expect(writes()).toEqual({});
+			expect(byLink(linked[1].contactid)).toHaveLength(0);
 		} finally {
 			await dynamics.close();
 		}
