@@ -12,7 +12,7 @@ import * as path from 'path';
 const REPO_ROOT = path.resolve(__dirname, '../..');
 const WORK_DIR = path.join(REPO_ROOT, 'test/.work');
 const PACKAGE_NAME = 'n8n-nodes-dynamics365-sync';
-const OWNER = { email: 'owner@example.com', firstName: 'Ada', lastName: 'Owner', password: 'Sync-Test-Passw0rd' };
+export const OWNER = { email: 'owner@example.com', firstName: 'Ada', lastName: 'Owner', password: 'Sync-Test-Passw0rd' };
 
 /** The cached n8n install (bin/n8n, bin/node); installs it the first time (several minutes). */
 export function ensureN8nInstall(): string {
@@ -96,6 +96,8 @@ export async function startN8n(options: StartN8nOptions): Promise<N8nInstance> {
 	const userFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-e2e-'));
 	installCommunityPackage(userFolder, options.tarball);
 	const port = await freePort();
+	// The task runners' broker listens on a port of its own (5679 by default): another n8n on the machine would hold it.
+	const brokerPort = await freePort();
 	const url = `http://127.0.0.1:${port}`;
 	let output = '';
 	const child: ChildProcess = spawn(path.join(installDir, 'bin/n8n'), ['start'], {
@@ -106,6 +108,7 @@ export async function startN8n(options: StartN8nOptions): Promise<N8nInstance> {
 			NODE_ENV: 'production',
 			N8N_USER_FOLDER: userFolder,
 			N8N_PORT: String(port),
+			N8N_RUNNERS_BROKER_PORT: String(brokerPort),
 			N8N_LISTEN_ADDRESS: '127.0.0.1',
 			N8N_HOST: '127.0.0.1',
 			N8N_ENCRYPTION_KEY: 'e2e-encryption-key-not-a-secret',
