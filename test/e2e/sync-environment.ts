@@ -24,6 +24,7 @@ export const TEMPLATES = {
 export const CREDENTIAL_NAMES = { dynamics: 'Dynamics 365 account', google: 'Google Contacts account' } as const;
 
 export interface TemplateNode {
+	id: string;
 	name: string;
 	type: string;
 	parameters: Record<string, unknown>;
