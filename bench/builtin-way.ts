@@ -106,7 +106,7 @@ function n8nEnvironment(userFolder: string): NodeJS.ProcessEnv {
 		N8N_ENCRYPTION_KEY: 'bench-encryption-key-not-a-secret',
 		N8N_DIAGNOSTICS_ENABLED: 'false',
 		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
-		N8N_LOG_LEVEL: 'warn',
+		N8N_LOG_LEVEL: 'info',
 	};
 }
 
