@@ -48,7 +48,7 @@ async function withProgress<T>(env: SyncEnvironment, what: string, check: () => 
 		async () => {
 			const rows = await sync.dynamicsRows(env);
 			const polls = sync.pollCounts(env);
-			const line = `Dynamics 365: ${rows.length} contacts | Google Contacts: ${sync.googlePeople(env).length} contacts | polls: ${polls.dynamics + polls.google}`;
+			const line = `Dynamics 365: ${rows.length} contacts | Google Contacts: ${sync.googlePeople(env).length} contacts | change reads: ${polls.dynamics + polls.google}`;
 			if (line !== last) log(line);
 			last = line;
 			return await check();

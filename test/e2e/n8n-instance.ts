@@ -148,7 +148,8 @@ export async function startN8n(options: StartN8nOptions): Promise<N8nInstance> {
 	const stop = async () => {
 		if (child.exitCode === null) {
 			child.kill('SIGTERM');
-			await Promise.race([exited, sleep(15_000)]);
+			// An unref'd timer: a pending one would keep the test worker alive after n8n has exited.
+			await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000).unref())]);
 			if (child.exitCode === null) child.kill('SIGKILL');
 		}
 		fs.rmSync(userFolder, { recursive: true, force: true });

@@ -45,7 +45,10 @@ export const googleDuplicates = (env: SyncEnvironment) => duplicated(googlePeopl
 
 export const dynamicsDuplicates = async (env: SyncEnvironment) => duplicated((await dynamicsRows(env)).map(dynamicsEmailsOf));
 
-/** Polls so far: Dynamics 365 delta reads and Google connection listings. */
+/**
+ * Change reads so far: Dynamics 365 delta reads (only the trigger makes them) and Google connection
+ * listings (the trigger's polls, and a writer's listing when it looks up many emails).
+ */
 export function pollCounts(env: SyncEnvironment): { dynamics: number; google: number } {
 	return { dynamics: env.dynamics.counters.snapshot()['contacts.delta'] ?? 0, google: env.google.counters.snapshot()['people.connections.list'] ?? 0 };
 }
