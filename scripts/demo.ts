@@ -72,12 +72,7 @@ async function main(): Promise<void> {
 		await env.activate(workflow);
 		log(`imported and activated "${workflow.name}": the initial sync runs now`);
 
-		await withProgress(env, 'the initial sync', async () => {
-			const rows = await sync.dynamicsRows(env);
-			const linked = new Set(sync.googlePeople(env).map(sync.linkOf));
-			const distinctEmails = new Set(rows.map((row) => sync.dynamicsEmailsOf(row)[0]).filter(Boolean));
-			return linked.size >= distinctEmails.size ? true : undefined;
-		});
+		await withProgress(env, 'the initial sync', async () => ((await sync.initialSyncReachedGoogle(env)) && (await sync.linkColumnFilled(env)) ? true : undefined));
 
 		log('editing: in Dynamics 365 a new contact, a new job title, an unsubscribe; in Google Contacts a new contact, a new phone number, a deletion');
 		const rows = (await sync.dynamicsRows(env)).filter((row) => row.statecode === 0 && row.emailaddress1 && sync.counterpartOf(env, row.contactid));

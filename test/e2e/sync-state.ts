@@ -23,6 +23,28 @@ export const dynamicsRows = async (env: SyncEnvironment) => (await env.dynamicsC
 /** The Dynamics 365 contact id a Google contact is linked to (hidden clientData). */
 export const linkOf = (person: GooglePerson) => readGoogleField(person, `clientData:${LINK_KEYS.googleDynamicsContactId}`) as string | undefined;
 
+/** The Dynamics 365 contacts that have a linked Google contact. */
+export const linkedContactIds = (env: SyncEnvironment) => new Set(googlePeople(env).map(linkOf).filter((id): id is string => Boolean(id)));
+
+/**
+ * Whether the initial sync has reached Google: as many linked Google contacts as distinct primary
+ * emails in Dynamics 365 (two contacts sharing an email, the seed's case-only duplicates, are one Google contact).
+ */
+export async function initialSyncReachedGoogle(env: SyncEnvironment): Promise<boolean> {
+	const distinctEmails = new Set((await dynamicsRows(env)).map((row) => dynamicsEmailsOf(row)[0]).filter(Boolean));
+	return linkedContactIds(env).size >= distinctEmails.size;
+}
+
+/** Whether every linked Dynamics 365 contact's link column holds its Google contact's resource name (what traces a Google deletion back). */
+export async function linkColumnFilled(env: SyncEnvironment): Promise<boolean> {
+	const rows = new Map((await dynamicsRows(env)).map((row) => [row.contactid, row]));
+	return googlePeople(env).every((person) => {
+		const contactId = linkOf(person);
+		// A link to a contact deleted in Dynamics 365 (its Google contact tagged, kept) has no row to fill.
+		return !contactId || !rows.has(contactId) || rows.get(contactId)?.[LINK_COLUMN] === person.resourceName;
+	});
+}
+
 export const counterpartOf = (env: SyncEnvironment, contactId: string) => googlePeople(env).find((person) => linkOf(person) === contactId);
 
 export const emailsOf = (person: GooglePerson) => (person.emailAddresses ?? []).map((email) => normalizeEmail(String(email.value)));
