@@ -62,13 +62,7 @@ describe('Dynamics 365 → Google Contacts (one-way) template', () => {
 
 	it('copies every Dynamics 365 contact with an email into Google Contacts on activation, once', async () => {
 		await env.activate(workflow);
-		const withEmail = (await dynamicsRows()).filter((row) => row.emailaddress1);
-		await settled('every Dynamics 365 contact with an email to have a linked Google contact', () => {
-			const linked = new Set(people().map(linkOf));
-			const distinctEmails = new Set(withEmail.map((row) => sync.dynamicsEmailsOf(row)[0]));
-			// Two Dynamics contacts sharing an email are one Google contact: the seed's case-only duplicates.
-			return linked.size >= distinctEmails.size && people().length >= distinctEmails.size ? true : undefined;
-		});
+		await settled('every Dynamics 365 contact with an email to have a linked Google contact', async () => ((await sync.initialSyncReachedGoogle(env)) ? true : undefined));
 		expect(googleDuplicates()).toEqual({});
 	});
 
@@ -113,6 +107,8 @@ describe('Dynamics 365 ⇄ Google Contacts (two-way) template', () => {
 			(await dynamicsRows()).find((candidate) => candidate[LINK_COLUMN] === greta.resourceName),
 		);
 		expect(row).toEqual(expect.objectContaining({ firstname: 'Greta', lastname: 'Googler', emailaddress1: 'greta.googler@example.org' }));
+		// The initial sync of the Dynamics side fills the link column of every linked contact (what traces a Google deletion back).
+		await settled('the link column of every linked Dynamics 365 contact to hold its Google resource name', async () => ((await sync.linkColumnFilled(env)) ? true : undefined));
 		expect(await dynamicsDuplicates()).toEqual(dynamicsDuplicatesBefore);
 		expect(googleDuplicates()).toEqual({});
 	});
@@ -129,15 +125,23 @@ describe('Dynamics 365 ⇄ Google Contacts (two-way) template', () => {
 		const gus = await env.googleControl<GooglePerson>('POST', 'contacts', { names: [{ givenName: 'Gus', familyName: 'Gmail' }], emailAddresses: [{ value: 'gus.gmail@example.org' }] });
 		await env.googleControl('DELETE', `contacts/${googleDeleted.resourceName}`);
 
-		await settled('the edits to reach the other app', async () => {
-			const current = await dynamicsRows();
-			const byId = (id: string) => current.find((row) => row.contactid === id);
-			const phoneSynced = ['mobilephone', 'telephone1', 'telephone2'].some((column) => digits(byId(editedInGoogle.contactid)?.[column]) === '31205550199');
-			const titleSynced = counterpartOf(editedInDynamics.contactid)?.organizations?.[0]?.title === 'Chief Listener';
-			const gusCreated = current.some((row) => row[LINK_COLUMN] === gus.resourceName);
-			const deactivated = byId(deletedInGoogle.contactid)?.statecode === 1;
-			return phoneSynced && titleSynced && gusCreated && deactivated ? true : undefined;
-		});
+		let pending: string[] = [];
+		await waitFor(
+			'the edits to reach the other app',
+			async () => {
+				const current = await dynamicsRows();
+				const byId = (id: string) => current.find((row) => row.contactid === id);
+				const arrived = {
+					'phone edited in Google': ['mobilephone', 'telephone1', 'telephone2'].some((column) => digits(byId(editedInGoogle.contactid)?.[column]) === '31205550199'),
+					'job title edited in Dynamics 365': counterpartOf(editedInDynamics.contactid)?.organizations?.[0]?.title === 'Chief Listener',
+					'Gus created in Google': current.some((row) => row[LINK_COLUMN] === gus.resourceName),
+					'contact deleted in Google': byId(deletedInGoogle.contactid)?.statecode === 1,
+				};
+				pending = Object.keys(arrived).filter((edit) => !arrived[edit as keyof typeof arrived]);
+				return pending.length ? undefined : true;
+			},
+			{ timeoutMs: 2 * ROUND_MS, explain: async () => `not arrived: ${pending.join(', ')}\n${await sync.explainSync(env)}` },
+		);
 		// Deactivated, never deleted.
 		expect((await dynamicsRows()).some((row) => row.contactid === deletedInGoogle.contactid)).toBe(true);
 		expect(await dynamicsDuplicates()).toEqual(dynamicsDuplicatesBefore);
