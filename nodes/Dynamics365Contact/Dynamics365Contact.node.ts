@@ -15,7 +15,7 @@ export class Dynamics365Contact implements INodeType {
 		icon: 'file:../../icons/dynamics365.svg',
 		group: ['output'],
 		version: 1,
-		subtitle: '={{$parameter["operation"]}}',
+		subtitle: '={{ {"upsert": "Create or Update", "get": "Get", "getMany": "Get Many", "deactivate": "Deactivate", "delete": "Delete"}[$parameter["operation"]] }}',
 		description: 'Sync contacts into Microsoft Dynamics 365, and read, deactivate or delete them',
 		defaults: { name: 'Dynamics 365 Contact' },
 		inputs: ['main'],
