@@ -2,7 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescrip
 import { GOOGLE_CREDENTIAL } from '../shared/google';
 import { getContactGroups } from '../shared/pickers';
 import { DYNAMICS_CREDENTIAL } from '../shared/transport';
-import { getLinkColumns } from '../ContactFilter/methods';
+import { getLinkColumns } from '../shared/columns';
 import { CONTACT_FIELD_MAPPING_PROPERTIES } from './description';
 import { executeContactFieldMapping } from './execute';
 import { getMappableColumns, getPairedFields, getTargetFields } from './methods';

@@ -9,6 +9,7 @@ import { describeGoogleField } from '../../lib/google/fields';
 import { DEFAULT_MAPPING_IDS, defaultMappings, type DefaultMapping } from '../../lib/mapping';
 import { linkFieldNames } from '../../lib/mapping/defaults';
 import { CURRENT_RECORD_FIELD } from '../../lib/mapping/items';
+import { linkColumnParameter } from '../shared/columns';
 
 /** The option that stands for a field named by the user: a Google custom field, or a plain key of their own. */
 export const CUSTOM_FIELD = '__customField';
@@ -196,15 +197,7 @@ export const CONTACT_FIELD_MAPPING_PROPERTIES: INodeProperties[] = [
 				default: CURRENT_RECORD_FIELD,
 				description: 'Where in the input item the target\'s current record is, when a node before looked it up (dot path, e.g. current or lookup.contact). With it, a changed full name updates only the part that changed, and phone and address formatting stays as the target has it.',
 			},
-			{
-				displayName: 'Dynamics 365 Link Column Name or ID',
-				name: 'dynamicsLinkColumn',
-				type: 'options',
-				typeOptions: { loadOptionsMethod: 'getLinkColumns' },
-				default: '',
-				description:
-					'A text column that keeps the linked Google contact\'s resource name (people/c…), if the organization has one: Google → Dynamics 365 writes it, Dynamics 365 → Google reads the link from it. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
-			},
+			linkColumnParameter('dynamicsLinkColumn', 'A text column that keeps the linked Google contact\'s resource name (people/c…), if the organization has one: Google → Dynamics 365 writes it, Dynamics 365 → Google reads the link from it.'),
 			{
 				displayName: 'Plain Record ID Field',
 				name: 'plainIdField',

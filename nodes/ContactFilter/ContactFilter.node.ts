@@ -4,7 +4,8 @@ import { DYNAMICS_CREDENTIAL } from '../shared/transport';
 import { GOOGLE_CREDENTIAL } from '../shared/google';
 import { CONTACT_FILTER_PROPERTIES } from './description';
 import { executeContactFilter } from './execute';
-import { getDynamicsColumns, getFieldChoices, getFieldOperators, getGoogleFields, getLinkColumns } from './methods';
+import { getLinkColumns } from '../shared/columns';
+import { getDynamicsColumns, getFieldChoices, getFieldOperators, getGoogleFields } from './methods';
 
 /**
  * PieSync's IF for n8n: keeps the Dynamics 365 or Google contacts that meet all (or any) of the

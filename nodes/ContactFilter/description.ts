@@ -4,6 +4,7 @@
  * condition's inputs are the same for both and are built once here.
  */
 import type { INodeProperties } from 'n8n-workflow';
+import { linkColumnParameter } from '../shared/columns';
 import { CUSTOM_GOOGLE_FIELD, LIST_OPERATORS, SINGLE_VALUE_OPERATORS, type ContactApp } from './rule';
 
 
@@ -208,14 +209,7 @@ export const CONTACT_FILTER_PROPERTIES: INodeProperties[] = [
 				default: false,
 				description: 'Whether to add a "_filter" field to each item, saying whether it was kept and which conditions decided',
 			},
-			{
-				displayName: 'Dynamics 365 Link Column Name or ID',
-				name: 'dynamicsLinkColumn',
-				type: 'options',
-				typeOptions: { loadOptionsMethod: 'getLinkColumns' },
-				default: '',
-				description: 'For the "exists" conditions: the contact column that holds the linked Google contact\'s resource name (people/c…), if the organization has one; contacts are matched by it first, then by email. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
-			},
+			linkColumnParameter('dynamicsLinkColumn', 'For the "exists" conditions: the contact column that holds the linked Google contact\'s resource name (people/c…), if the organization has one; contacts are matched by it first, then by email.'),
 			{
 				displayName: 'Google Email Lookup',
 				name: 'googleEmailLookup',

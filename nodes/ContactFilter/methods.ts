@@ -55,5 +55,3 @@ export async function getFieldChoices(this: ILoadOptionsFunctions): Promise<INod
 	if (field?.app === 'google' && field.name === 'memberships') return getContactGroups.call(this);
 	return (field?.options ?? []).map((option) => ({ name: option.label, value: option.value, description: `Value ${option.value}` }));
 }
-
-export { getLinkColumns } from '../shared/columns';

@@ -4,7 +4,7 @@
  * type in the description. Shared by the trigger, the Contact Filter and the Contact Field Mapping.
  */
 import { NodeOperationError } from 'n8n-workflow';
-import type { ILoadOptionsFunctions, INodePropertyOptions } from 'n8n-workflow';
+import type { ILoadOptionsFunctions, INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 import { readFields } from '../../lib/dynamics/metadata';
 import { canonicalTypeNoun } from '../../lib/mapping/compatibility';
 import type { FieldDescriptor } from '../../lib/model/fields';
@@ -37,4 +37,16 @@ export async function getLinkColumns(this: ILoadOptionsFunctions): Promise<INode
 	const columns = (await readFields(await dynamicsClient(this), 'contact')).filter((field) => field.type === 'text' && field.writable);
 	columns.sort((a, b) => Number(b.custom === true) - Number(a.custom === true));
 	return [{ name: 'None', value: '', description: 'Match Dynamics 365 and Google contacts by the Google contact\'s link and by email' }, ...contactColumnOptions(columns)];
+}
+
+/** The link-column picker (getLinkColumns) as a parameter; `purpose` says what this node does with the column. */
+export function linkColumnParameter(name: string, purpose: string): INodeProperties {
+	return {
+		displayName: 'Dynamics 365 Link Column Name or ID',
+		name,
+		type: 'options',
+		typeOptions: { loadOptionsMethod: 'getLinkColumns' },
+		default: '',
+		description: `${purpose} Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>`,
+	};
 }

@@ -7,6 +7,7 @@
 import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
 import type { SyncSummary } from '../../lib/sync/summary';
 import { MassDeletionError, type RecordOutcome } from '../../lib/sync/writer-common';
+import { linkColumnParameter } from './columns';
 
 export const WINNER_PARAMETER: INodeProperties = {
 	displayName: 'Winning App on Conflict',
@@ -56,15 +57,7 @@ export function writerOptions(from: string, to: string): INodeProperties[] {
 			default: false,
 			description: `Whether a value cleared in ${from} clears it in ${to}. Off: an empty value never blanks a filled one.`,
 		},
-		{
-			displayName: 'Dynamics 365 Link Column Name or ID',
-			name: 'linkColumn',
-			type: 'options',
-			typeOptions: { loadOptionsMethod: 'getLinkColumns' },
-			default: '',
-			description:
-				'A text column of the contact table that keeps the Google contact\'s resource name: pairs are found by it whichever side changed, and Google deletions reach their contact. Pick the same column in the Contact Field Mapping. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
-		},
+		linkColumnParameter('linkColumn', 'A text column of the contact table that keeps the Google contact\'s resource name: pairs are found by it whichever side changed, and Google deletions reach their contact. Pick the same column in the Contact Field Mapping.'),
 		{
 			displayName: 'Mass-Deletion Guard (%)',
 			name: 'maxDeletionPercent',
