@@ -61,6 +61,8 @@ interface CallScope {
 	transport: HttpTransport;
 	/** The last transport failure inside this call: MSAL replaces it with a generic network error. */
 	lastFailure?: string;
+	/** The AADSTS number of the last refusal Entra ID answered with (discovery failures hide it behind a generic error). */
+	lastAadsts?: string;
 }
 
 const callScope = new AsyncLocalStorage<CallScope>();
@@ -76,6 +78,8 @@ async function send<T>(method: 'GET' | 'POST', url: string, options?: NetworkReq
 		} catch {
 			throw new Error(`${method} ${describeUrl(url)} answered ${response.status} without JSON`);
 		}
+		const aadsts = response.status >= 400 ? /AADSTS(\d+)/.exec(String((body as { error_description?: unknown })?.error_description))?.[1] : undefined;
+		if (aadsts) scope.lastAadsts = aadsts;
 		return { status: response.status, headers: response.headers, body };
 	} catch (error) {
 		scope.lastFailure = (error as Error).message;
@@ -151,13 +155,15 @@ function redact(message: string, settings: DynamicsSettings): string {
 }
 
 /** The message and codes for what MSAL threw; the message is redacted by the caller. */
-function describeFailure(error: unknown, settings: DynamicsSettings, lastFailure: string | undefined): { message: string; aadsts?: string; errorCode?: string } {
+function describeFailure(error: unknown, settings: DynamicsSettings, { lastFailure, lastAadsts }: CallScope): { message: string; aadsts?: string; errorCode?: string } {
 	if (error instanceof ServerError || (error instanceof AuthError && /AADSTS\d+/.test(error.errorMessage))) {
 		const aadsts = error instanceof ServerError && error.errorNo ? String(error.errorNo) : /AADSTS(\d+)/.exec(error.errorMessage)?.[1];
 		const description = /Description:\s*(.*?)(?:\s+Trace ID:|\s+- Correlation ID:|$)/s.exec(error.errorMessage)?.[1] ?? error.errorMessage;
 		const message = (aadsts && AADSTS_FIXES[aadsts]) ?? `Entra ID refused the token request (${error.errorCode}): ${description.trim()}`;
 		return { message, aadsts, errorCode: error.errorCode };
 	}
+	// MSAL reports a refused discovery (an unknown tenant) as a network error; Entra ID's own answer says more.
+	if (error instanceof AuthError && lastAadsts && AADSTS_FIXES[lastAadsts]) return { message: AADSTS_FIXES[lastAadsts], aadsts: lastAadsts, errorCode: error.errorCode };
 	if (error instanceof AuthError) {
 		const cause = lastFailure ? ` (${lastFailure})` : '';
 		if (/network|endpoints_resolution|openid_config/i.test(error.errorCode)) {
@@ -195,7 +201,7 @@ export async function acquireToken(settings: DynamicsSettings, transport: HttpTr
 	} catch (error) {
 		if (error instanceof EntraIdError) throw error;
 		// Redacted before the error exists, so its stack carries the redacted text too.
-		const { message, ...codes } = describeFailure(error, settings, scope.lastFailure);
+		const { message, ...codes } = describeFailure(error, settings, scope);
 		throw new EntraIdError(redact(message, settings), codes);
 	}
 }

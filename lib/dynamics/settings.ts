@@ -246,6 +246,15 @@ function certificateAuth(values: DynamicsCredentialValues): DynamicsAuth {
 		} catch {
 			throw new DynamicsSettingsError(FIELD.certificate, 'is not a readable PEM certificate (-----BEGIN CERTIFICATE----- ...). Leave it empty unless your app registration trusts certificates by subject name and issuer.');
 		}
+		const now = Date.now();
+		if (Date.parse(certificate.validTo) < now || Date.parse(certificate.validFrom) > now) {
+			const expired = Date.parse(certificate.validTo) < now;
+			const when = new Date(expired ? certificate.validTo : certificate.validFrom).toISOString().slice(0, 10);
+			throw new DynamicsSettingsError(
+				FIELD.certificate,
+				`${expired ? 'expired on' : 'is not valid before'} ${when}, so Entra ID refuses it. Upload a valid certificate to the app registration's Certificates & secrets page and paste its private key, thumbprint and certificate here.`,
+			);
+		}
 		if (!certificate.checkPrivateKey(key)) {
 			throw new DynamicsSettingsError(FIELD.certificatePrivateKey, 'does not belong to the certificate given under Certificate. Paste the key that was generated with that certificate.');
 		}

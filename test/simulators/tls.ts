@@ -141,10 +141,11 @@ export function loadTestCertificateAuthority(): CertificateAuthority | undefined
 	return stored ? fromPems(stored.certPem, stored.keyPem) : undefined;
 }
 
-/** A self-signed client certificate, like the one an admin uploads to an Entra app registration. */
-export function createSelfSignedCertificate(commonName: string): SelfSignedCertificate {
+/** A self-signed client certificate, like the one an admin uploads to an Entra app registration (valid for a year unless told otherwise). */
+export function createSelfSignedCertificate(commonName: string, validity?: { notBefore: Date; notAfter: Date }): SelfSignedCertificate {
 	const { privateKeyPem, publicKey, privateKey } = newKeyPair();
 	const certificate = newCertificate(publicKey, commonName, 365);
+	if (validity) certificate.validity = { ...validity };
 	certificate.setIssuer(certificate.subject.attributes);
 	certificate.sign(privateKey, forge.md.sha256.create());
 	const der = Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(certificate)).getBytes(), 'binary');
