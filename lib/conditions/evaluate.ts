@@ -46,16 +46,14 @@ function singleAppOf(condition: Condition): { app: ContactApp; name: string } | 
 
 const APP_NAMES: Record<AppName, string> = { dynamics: 'Dynamics 365', google: 'Google Contacts', plain: 'plain JSON' };
 
-interface Outcome {
-	matched: boolean;
-	/** What the record holds, for the reason. */
-	observed: string;
-}
-
+/** A condition checked and parsed once, then tested on each record. */
 interface PreparedCondition {
 	/** The condition in words, negation included. */
 	wording: string;
-	test(record: ContactRecord, context: EvaluationContext): Outcome;
+	/** Whether the record meets the condition, negation included. */
+	matches(record: ContactRecord, context: EvaluationContext): boolean;
+	/** What the record holds, for the reason (only worded when the reasons are read). */
+	observed(record: ContactRecord, context: EvaluationContext): string;
 }
 
 function resolveField(fields: FieldDescriptor[], name: string): FieldDescriptor {
@@ -86,11 +84,11 @@ function fieldCondition(fields: FieldDescriptor[], condition: Omit<FieldConditio
 	const fieldTest = prepareFieldTest(field, condition);
 	return {
 		wording: `${fieldSubject(field)} ${fieldTest.wording}`,
-		test(record) {
+		matches(record) {
 			checkRecordApp(field, record);
-			const reading = readField(record, field);
-			return { matched: fieldTest.matches(reading), observed: describeReading(field, reading) };
+			return fieldTest.matches(readField(record, field));
 		},
+		observed: (record) => describeReading(field, readField(record, field)),
 	};
 }
 
@@ -104,10 +102,8 @@ function namedFieldCondition(
 	const prepared = fieldCondition(fields, { ...condition, negate });
 	return {
 		wording: wordings[negate ? 1 : 0],
-		test(record, context) {
-			const outcome = prepared.test(record, context);
-			return { matched: outcome.matched, observed: `${condition.field}: ${outcome.observed}` };
-		},
+		matches: prepared.matches,
+		observed: (record, context) => `${condition.field}: ${prepared.observed(record, context)}`,
 	};
 }
 
@@ -116,15 +112,19 @@ function ownershipCondition(fields: FieldDescriptor[], condition: Extract<Condit
 		// The column must exist now; the user's id comes with the evaluation context.
 		resolveField(fields, 'ownerid');
 		const owner = { field: 'ownerid', operator: 'equals' as const, negate: condition.negate };
+		// Prepared once per user id (a batch has one), not once per record.
+		const preparedByUser = new Map<string, PreparedCondition>();
+		const ownedByUser = (context: EvaluationContext): PreparedCondition => {
+			const userId = context.connectionUserId;
+			if (!userId || !guidOf(userId)) throw new RuleError("needs the connection's user id (WhoAmI's UserId) to tell who the connection's user is");
+			let prepared = preparedByUser.get(userId);
+			if (!prepared) preparedByUser.set(userId, (prepared = fieldCondition(fields, { ...owner, value: userId })));
+			return prepared;
+		};
 		return {
 			wording: condition.negate ? "owner is not the connection's user" : "owner is the connection's user",
-			test(record, context) {
-				if (!guidOf(context.connectionUserId)) {
-					throw new RuleError("needs the connection's user id (WhoAmI's UserId) to tell who the connection's user is");
-				}
-				const outcome = fieldCondition(fields, { ...owner, value: context.connectionUserId }).test(record, context);
-				return { matched: outcome.matched, observed: `ownerid: ${outcome.observed}` };
-			},
+			matches: (record, context) => ownedByUser(context).matches(record, context),
+			observed: (record, context) => `ownerid: ${ownedByUser(context).observed(record, context)}`,
 		};
 	}
 	if (condition.match !== 'oneOf') throw new RuleError('ownership needs match "oneOf" (with ownerIds) or "connectionUser"');
@@ -172,15 +172,18 @@ function googleLabelCondition(fields: FieldDescriptor[], condition: Extract<Cond
 }
 
 function existsInOtherAppCondition(condition: Extract<Condition, { kind: 'existsInOtherApp' }>): PreparedCondition {
+	const counterpartOf = (record: ContactRecord, context: EvaluationContext) => {
+		if (!context.counterparts) {
+			throw new RuleError('needs the bulk lookup of counterparts in the other app, which was not made for this batch');
+		}
+		return findCounterpart(record, context.counterparts);
+	};
 	return {
 		wording: condition.negate ? 'does not exist yet in the app you sync with' : 'already exists in the app you sync with',
-		test(record, context) {
-			if (!context.counterparts) {
-				throw new RuleError('needs the bulk lookup of counterparts in the other app, which was not made for this batch');
-			}
-			const match = findCounterpart(record, context.counterparts);
-			const observed = !match ? 'no linked contact and no contact with its email' : match.by === 'link' ? `linked to ${match.link}` : `email ${match.email} found`;
-			return { matched: (match !== undefined) !== (condition.negate === true), observed };
+		matches: (record, context) => (counterpartOf(record, context) !== undefined) !== (condition.negate === true),
+		observed(record, context) {
+			const match = counterpartOf(record, context);
+			return !match ? 'no linked contact and no contact with its email' : match.by === 'link' ? `linked to ${match.link}` : `email ${match.email} found`;
 		},
 	};
 }
@@ -280,31 +283,77 @@ export function contextNeeds(rules: ContactRule[]): ContextNeeds {
 	};
 }
 
-/** Keeps a record when all (or any) conditions hold; a rule without conditions keeps everything. Throws RuleError. */
 const DELETION_KEPT = 'a deletion carries only its id, so conditions on its fields cannot judge it: kept, so the sync can tag its counterpart';
+const NO_CONDITIONS = 'no conditions: every contact is kept';
 
 function isDeletion(record: ContactRecord): boolean {
 	return record.event === 'deleted' || (record.app === 'google' && (record.person.metadata as { deleted?: unknown } | undefined)?.deleted === true);
 }
 
-export function evaluateConditions(rule: ContactRule, record: ContactRecord, context: EvaluationContext): Evaluation {
+/** One condition of a compiled rule: prepared, or the RuleError preparing it gave (thrown when a record reaches it). */
+interface RuleStep {
+	index: number;
+	only?: { app: ContactApp; name: string };
+	prepared?: PreparedCondition;
+	error?: RuleError;
+}
+
+function stepMatches(step: RuleStep, record: ContactRecord, context: EvaluationContext): boolean {
+	const { only, error, prepared } = step;
+	if (only && only.app !== record.app) {
+		throw new RuleError(`Condition ${step.index + 1}: ${only.name} applies to ${APP_NAMES[only.app]} contacts; this item is a ${APP_NAMES[record.app]} contact`);
+	}
+	if (error) throw error;
+	return numbered(step.index, () => (prepared as PreparedCondition).matches(record, context));
+}
+
+export interface CompiledRule {
+	/** Keeps a record when all (or any) conditions hold; a rule without conditions keeps everything. Throws RuleError. */
+	evaluate(record: ContactRecord, context: EvaluationContext): Evaluation;
+}
+
+/**
+ * A rule prepared once for a whole batch (fields resolved, operands parsed), so that each record
+ * costs only its tests; the reasons are worded when read. Throws a RuleError when the rule is not
+ * an object with combine and conditions; a condition that cannot run fails the records that reach it.
+ */
+export function compileRule(rule: ContactRule, fields: FieldDescriptor[]): CompiledRule {
 	checkRuleShape(rule);
-	if (rule.conditions.length === 0) return { kept: true, reasons: ['no conditions: every contact is kept'] };
+	const steps: RuleStep[] = rule.conditions.map((condition, index) => {
+		const step: RuleStep = { index, only: singleAppOf(condition) };
+		try {
+			step.prepared = numbered(index, () => prepareCondition(condition, fields));
+		} catch (error) {
+			if (!(error instanceof RuleError)) throw error;
+			step.error = error;
+		}
+		return step;
+	});
 	// Only a "gets deleted" condition can judge a deletion; without one, deletions pass (tagging is never destructive).
-	const conditions = isDeletion(record) ? rule.conditions.filter((condition) => condition.kind === 'googleDeleted') : rule.conditions;
-	if (conditions.length === 0) return { kept: true, reasons: [DELETION_KEPT] };
-	const outcomes = conditions.map((condition, index) =>
-		numbered(index, () => {
-			const only = singleAppOf(condition);
-			if (only && only.app !== record.app) {
-				throw new RuleError(`${only.name} applies to ${APP_NAMES[only.app]} contacts; this item is a ${APP_NAMES[record.app]} contact`);
-			}
-			const prepared = prepareCondition(condition, context.fields);
-			const { matched, observed } = prepared.test(record, context);
-			return { matched, reason: `${prepared.wording}: ${matched ? 'yes' : 'no'} (${observed})` };
-		}),
-	);
-	const kept = rule.combine === 'all' ? outcomes.every((outcome) => outcome.matched) : outcomes.some((outcome) => outcome.matched);
-	// The conditions that decided: for "all" the failures of a dropped record, for "any" the successes of a kept one.
-	return { kept, reasons: outcomes.filter((outcome) => outcome.matched === kept).map((outcome) => outcome.reason) };
+	const deletionSteps = steps.filter((step) => rule.conditions[step.index]?.kind === 'googleDeleted');
+	return {
+		evaluate(record, context) {
+			if (steps.length === 0) return { kept: true, reasons: [NO_CONDITIONS] };
+			const applied = isDeletion(record) ? deletionSteps : steps;
+			if (applied.length === 0) return { kept: true, reasons: [DELETION_KEPT] };
+			const matched = applied.map((step) => stepMatches(step, record, context));
+			const kept = rule.combine === 'all' ? matched.every(Boolean) : matched.some(Boolean);
+			return {
+				kept,
+				// The conditions that decided: for "all" the failures of a dropped record, for "any" the successes of a kept one.
+				get reasons() {
+					const decided = applied.filter((_step, position) => matched[position] === kept);
+					return decided.map((step) => {
+						const prepared = step.prepared as PreparedCondition;
+						return `${prepared.wording}: ${kept ? 'yes' : 'no'} (${prepared.observed(record, context)})`;
+					});
+				},
+			};
+		},
+	};
+}
+
+/** Keeps a record when all (or any) conditions hold; a rule without conditions keeps everything. Throws RuleError. */
+export function evaluateConditions(rule: ContactRule, record: ContactRecord, context: EvaluationContext): Evaluation {
+	return compileRule(rule, context.fields).evaluate(record, context);
 }

@@ -120,8 +120,10 @@ function googleTarget(current: GooglePerson | undefined): TargetAccess {
 		current: (field) => (current ? readGoogleField(current, field.name) : undefined),
 		write: (field, value) => {
 			// Arrays are replaced whole on update: start from the current one so entries the map does not touch survive.
-			const personField = googlePersonField(field.name);
-			if (!(personField in person) && current?.[personField] !== undefined) person[personField] = structuredClone(current[personField]);
+			if (current) {
+				const personField = googlePersonField(field.name);
+				if (!(personField in person) && current[personField] !== undefined) person[personField] = structuredClone(current[personField]);
+			}
 			writeGoogleField(person, field.name, isEmptyValue(value) ? undefined : value);
 		},
 		finish: (labels) => {
@@ -155,7 +157,19 @@ function targetAccess(app: AppName, current: Record<string, unknown> | undefined
 }
 
 const textOf = (value: unknown) => (value === undefined || value === null ? '' : String(value).trim());
-const linesOf = (values: unknown[]) => values.flatMap((value) => textOf(value).split(/\r?\n/)).map((line) => line.trim()).filter((line) => line !== '');
+
+/** The non-empty lines of the values, trimmed. */
+function linesOf(values: unknown[]): string[] {
+	const lines: string[] = [];
+	for (const value of values) {
+		const text = textOf(value);
+		for (const line of text.includes('\n') ? text.split(/\r?\n/) : [text]) {
+			const trimmed = line.trim();
+			if (trimmed !== '') lines.push(trimmed);
+		}
+	}
+	return lines;
+}
 const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : isEmptyValue(value) ? [] : [value]);
 
 /** Carries the values of one record along the compiled links. */
@@ -169,6 +183,8 @@ class RecordMapper {
 	/** The target's own form of an equal value: "+1 555 0100" stays as the target writes it. */
 	private keepTargetFormat(field: FieldDescriptor, value: unknown): unknown {
 		const current = this.target.current(field);
+		// A new record (or an empty field) has no format to keep.
+		if (current === undefined) return value;
 		if (Array.isArray(value)) {
 			const currentItems = asArray(current);
 			return value.map((item) => currentItems.find((existing) => valuesEqual({ type: field.type }, existing, item)) ?? item);

@@ -24,6 +24,7 @@ import {
 import { mapItem } from '../../lib/mapping/items';
 import type { DirectionInfo } from '../../lib/mapping/spec';
 import type { FieldDescriptor } from '../../lib/model/fields';
+import { hasExpression } from '../shared/parameters';
 import { DYNAMICS_CREDENTIAL } from '../shared/transport';
 import { CUSTOM_FIELD } from './description';
 import { disabledDefaults, dynamicsColumns, selectedDefaults } from './methods';
@@ -169,13 +170,6 @@ type Plan = { mapping: CompiledMapping; options: MappingOptions; spec: MappingSp
 function failedPlan(context: IExecuteFunctions, error: unknown, itemIndex: number): Plan {
 	const failure = error instanceof NodeOperationError ? error : new NodeOperationError(context.getNode(), error as Error, { itemIndex });
 	return { error: failure, problem: { field: 'parameters', message: failure.message, fix: failure.description ?? 'Check the node\'s parameters.' } };
-}
-
-/** Whether a parameter value holds an expression ("={{ … }}") anywhere. */
-function hasExpression(value: unknown): boolean {
-	if (typeof value === 'string') return value.startsWith('=');
-	if (Array.isArray(value)) return value.some(hasExpression);
-	return typeof value === 'object' && value !== null && Object.values(value).some(hasExpression);
 }
 
 /**

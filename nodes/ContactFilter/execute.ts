@@ -8,7 +8,7 @@
  * own fallback for a node that throws would pass every input item on to "Kept", where a sync acts).
  */
 import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
-import { contextNeeds, evaluateConditions, validateRule, type Evaluation, type EvaluationContext } from '../../lib/conditions/evaluate';
+import { compileRule, contextNeeds, validateRule, type CompiledRule, type Evaluation, type EvaluationContext } from '../../lib/conditions/evaluate';
 import { completeDynamicsRecords, dynamicsDirectory, dynamicsPropertiesRead, googleDirectory, lookUpCounterparts } from '../../lib/conditions/lookup';
 import { classifyRecord, type ContactRecord } from '../../lib/conditions/record';
 import { RuleError, type ContactRule } from '../../lib/conditions/types';
@@ -18,6 +18,7 @@ import type { GoogleContactsClient } from '../../lib/google/client';
 import { GOOGLE_FIELDS } from '../../lib/google/fields';
 import type { FieldDescriptor } from '../../lib/model/fields';
 import { GOOGLE_CREDENTIAL, googleContactsClient } from '../shared/google';
+import { hasExpression } from '../shared/parameters';
 import { assertCredentialSelected, contactGroupName } from '../shared/pickers';
 import { DYNAMICS_CREDENTIAL, dynamicsClient } from '../shared/transport';
 import { labelNamesIn, resolveLabels, ruleFromParameters, type ConditionParameters, type ContactApp } from './rule';
@@ -36,6 +37,9 @@ const RULE_FIX = 'Fix the condition named in the message under "Conditions".';
 type OrError<T> = T | NodeOperationError;
 
 const failed = <T>(value: OrError<T>): value is NodeOperationError => value instanceof NodeOperationError;
+
+/** The distinct values (items without expressions share one rule object). */
+const distinct = <T>(values: T[]): T[] => [...new Set(values)];
 
 /** An item's error: a rule problem (with how to fix it), or a failure such as an expression that does not resolve. */
 function itemError(context: IExecuteFunctions, itemIndex: number, error: unknown, fix: string): NodeOperationError {
@@ -66,44 +70,62 @@ class Connections {
 	}
 }
 
-/** Each item's rule (parameters can be expressions, so items may differ); labels given by name are resolved once for all. */
+/**
+ * Each item's rule: parameters can be expressions, so items may differ; without any, every item
+ * shares the first item's rule. Labels given by name are resolved once for all.
+ */
 async function readRules(context: IExecuteFunctions, connections: Connections, source: ContactApp, itemCount: number): Promise<Array<OrError<ContactRule>>> {
 	const list = source === 'google' ? 'googleConditions' : 'dynamicsConditions';
-	const rules: Array<OrError<ContactRule>> = [];
-	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
+	const readRule = (itemIndex: number): OrError<ContactRule> => {
 		try {
 			const entries = context.getNodeParameter(`${list}.condition`, itemIndex, []) as ConditionParameters[];
-			rules.push(ruleFromParameters(context.getNodeParameter('combine', itemIndex) as string, entries));
+			return ruleFromParameters(context.getNodeParameter('combine', itemIndex) as string, entries);
 		} catch (error) {
-			rules.push(itemError(context, itemIndex, error, RULE_FIX));
+			return itemError(context, itemIndex, error, RULE_FIX);
 		}
-	}
-	const labelNames = rules.flatMap((rule) => (failed(rule) ? [] : labelNamesIn(rule)));
+	};
+	const shared = itemCount > 0 && !hasExpression(context.getNode().parameters) ? readRule(0) : undefined;
+	const rules = Array.from({ length: itemCount }, (_item, itemIndex) => shared ?? readRule(itemIndex));
+	const labelNames = distinct(rules).flatMap((rule) => (failed(rule) ? [] : labelNamesIn(rule)));
 	if (labelNames.length === 0) return rules;
-	const client = await connections.google(`find the labels named ${labelNames.map((name) => JSON.stringify(name)).join(', ')}`);
+	const client = await connections.google(`find the labels named ${distinct(labelNames).map((name) => JSON.stringify(name)).join(', ')}`);
 	const groups = (await client.listContactGroups())
 		.filter((group) => group.resourceName)
 		.map((group) => ({ resourceName: group.resourceName as string, name: contactGroupName(group) }));
+	const resolved = new Map<ContactRule, OrError<ContactRule>>();
 	return rules.map((rule, itemIndex) => {
 		if (failed(rule)) return rule;
-		try {
-			return resolveLabels(rule, groups);
-		} catch (error) {
-			return itemError(context, itemIndex, error, 'Pick the label from the list, or create it in Google Contacts first.');
+		let resolvedRule = resolved.get(rule);
+		if (!resolvedRule) {
+			try {
+				resolvedRule = resolveLabels(rule, groups);
+			} catch (error) {
+				resolvedRule = itemError(context, itemIndex, error, 'Pick the label from the list, or create it in Google Contacts first.');
+			}
+			resolved.set(rule, resolvedRule);
 		}
+		return resolvedRule;
 	});
 }
 
-/** Checks each distinct rule once against the fields; the problems become the item's error. */
-function validateRules(context: IExecuteFunctions, rules: Array<OrError<ContactRule>>, fields: FieldDescriptor[]): Array<OrError<ContactRule>> {
-	const verdicts = new Map<string, string[]>();
+/** Checks and compiles each distinct rule once against the fields; the problems become the item's error. */
+function compileRules(context: IExecuteFunctions, rules: Array<OrError<ContactRule>>, fields: FieldDescriptor[]): Array<OrError<CompiledRule>> {
+	const byRule = new Map<ContactRule, string[] | CompiledRule>();
+	const byJson = new Map<string, string[] | CompiledRule>();
 	return rules.map((rule, itemIndex) => {
 		if (failed(rule)) return rule;
-		const key = JSON.stringify(rule);
-		let problems = verdicts.get(key);
-		if (!problems) verdicts.set(key, (problems = validateRule(rule, fields)));
-		if (problems.length === 0) return rule;
-		const message = problems.length === 1 ? problems[0] : `${problems.length} conditions cannot be evaluated: ${problems.join('; ')}`;
+		let verdict = byRule.get(rule);
+		if (!verdict) {
+			const key = JSON.stringify(rule);
+			verdict = byJson.get(key);
+			if (!verdict) {
+				const problems = validateRule(rule, fields);
+				byJson.set(key, (verdict = problems.length ? problems : compileRule(rule, fields)));
+			}
+			byRule.set(rule, verdict);
+		}
+		if (!Array.isArray(verdict)) return verdict;
+		const message = verdict.length === 1 ? verdict[0] : `${verdict.length} conditions cannot be evaluated: ${verdict.join('; ')}`;
 		return new NodeOperationError(context.getNode(), message, { itemIndex, description: RULE_FIX });
 	});
 }
@@ -125,7 +147,7 @@ function recordOf(context: IExecuteFunctions, source: ContactApp, json: unknown,
 }
 
 interface PreparedBatch {
-	rules: Array<OrError<ContactRule>>;
+	rules: Array<OrError<CompiledRule>>;
 	records: Array<OrError<ContactRecord>>;
 	evaluation: EvaluationContext;
 }
@@ -134,16 +156,16 @@ interface PreparedBatch {
 async function prepareBatch(context: IExecuteFunctions, items: INodeExecutionData[], source: ContactApp, options: FilterOptions): Promise<PreparedBatch> {
 	const connections = new Connections(context);
 	const counterpartOptions = { dynamicsLinkColumn: options.dynamicsLinkColumn || undefined };
-	let rules = await readRules(context, connections, source, items.length);
-	const needs = contextNeeds(rules.filter((rule): rule is ContactRule => !failed(rule)));
+	const rules = await readRules(context, connections, source, items.length);
+	const needs = contextNeeds(distinct(rules).filter((rule): rule is ContactRule => !failed(rule)));
 	let fields: FieldDescriptor[] = [];
 	if (needs.fields) fields = source === 'google' ? GOOGLE_FIELDS : await readFields(await connections.dynamics('read the contact columns the conditions test'), 'contact');
-	rules = validateRules(context, rules, fields);
-	if (failed(rules[0])) throw rules[0];
+	const compiled = compileRules(context, rules, fields);
+	if (failed(compiled[0])) throw compiled[0];
 
 	const records = items.map((item, itemIndex) => recordOf(context, source, item.json, itemIndex));
-	const runnable = items.map((_item, itemIndex) => itemIndex).filter((itemIndex) => !failed(rules[itemIndex]) && !failed(records[itemIndex]));
-	const applied = runnable.map((itemIndex) => rules[itemIndex] as ContactRule);
+	const runnable = items.map((_item, itemIndex) => itemIndex).filter((itemIndex) => !failed(compiled[itemIndex]) && !failed(records[itemIndex]));
+	const applied = distinct(runnable.map((itemIndex) => rules[itemIndex] as ContactRule));
 	let contacts = runnable.map((itemIndex) => records[itemIndex] as ContactRecord);
 	// Items from a trigger that returns other columns: read the ones the conditions test, in bulk.
 	const properties = source === 'dynamics' ? dynamicsPropertiesRead(applied, fields, counterpartOptions) : [];
@@ -165,7 +187,7 @@ async function prepareBatch(context: IExecuteFunctions, items: INodeExecutionDat
 				: dynamicsDirectory(await connections.dynamics(purpose), { linkColumn: counterpartOptions.dynamicsLinkColumn });
 		evaluation.counterparts = await lookUpCounterparts(contacts, counterpartOptions, directory);
 	}
-	return { rules, records, evaluation };
+	return { rules: compiled, records, evaluation };
 }
 
 export async function executeContactFilter(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
@@ -195,7 +217,7 @@ export async function executeContactFilter(this: IExecuteFunctions): Promise<INo
 		if (failed(record)) return fail(itemIndex, record);
 		let outcome: Evaluation;
 		try {
-			outcome = evaluateConditions(rule, record, batch.evaluation);
+			outcome = rule.evaluate(record, batch.evaluation);
 		} catch (error) {
 			return fail(itemIndex, itemError(this, itemIndex, error, RULE_FIX));
 		}
