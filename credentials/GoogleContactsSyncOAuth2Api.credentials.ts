@@ -1,4 +1,4 @@
-import type { ICredentialTestRequest, ICredentialType, INodeProperties } from 'n8n-workflow';
+import type { ICredentialTestRequest, ICredentialType, Icon, INodeProperties } from 'n8n-workflow';
 
 const GOOGLE_AUTH_URL = 'https://accounts.google.com/o/oauth2/v2/auth';
 const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
@@ -25,7 +25,7 @@ export class GoogleContactsSyncOAuth2Api implements ICredentialType {
 
 	documentationUrl = 'https://developers.google.com/people/api/rest';
 
-	icon = 'file:googleContactsSync.svg' as const;
+	icon: Icon = { light: 'file:googleContactsSync.svg', dark: 'file:googleContactsSync.dark.svg' };
 
 	properties: INodeProperties[] = [
 		{

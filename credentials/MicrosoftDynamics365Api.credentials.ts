@@ -23,7 +23,7 @@ export class MicrosoftDynamics365Api implements ICredentialType {
 
 	displayName = 'Microsoft Dynamics 365 API';
 
-	icon: Icon = 'file:../icons/dynamics365.svg';
+	icon: Icon = { light: 'file:../icons/dynamics365.svg', dark: 'file:../icons/dynamics365.dark.svg' };
 
 	documentationUrl = 'https://learn.microsoft.com/power-apps/developer/data-platform/authenticate-oauth#connect-as-an-app';
 
@@ -97,6 +97,7 @@ export class MicrosoftDynamics365Api implements ICredentialType {
 			displayName: 'Certificate Thumbprint',
 			name: 'certificateThumbprint',
 			type: 'string',
+			typeOptions: { password: true },
 			default: '',
 			placeholder: '40 hexadecimal digits',
 			description: 'The certificate\'s Thumbprint (SHA-1) as shown on the app registration\'s Certificates & secrets page',
@@ -106,7 +107,8 @@ export class MicrosoftDynamics365Api implements ICredentialType {
 			displayName: 'Certificate',
 			name: 'certificate',
 			type: 'string',
-			typeOptions: { rows: 6 },
+			// Public, but masked like n8n's own SSL Certificates credential masks its certificates.
+			typeOptions: { password: true, rows: 6 },
 			default: '',
 			placeholder: '-----BEGIN CERTIFICATE-----',
 			description:
@@ -153,6 +155,8 @@ export class MicrosoftDynamics365Api implements ICredentialType {
 			displayName: 'Access Token Issued For',
 			name: 'accessTokenFor',
 			type: 'hidden',
+			// A hash over the settings, the secret's hash among them: kept from the browser like the token.
+			typeOptions: { password: true },
 			default: '',
 		},
 	];

@@ -1,4 +1,4 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes, type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
 import { GOOGLE_CREDENTIAL } from '../shared/google';
 import { getContactGroups } from '../shared/pickers';
 import { DYNAMICS_CREDENTIAL } from '../shared/transport';
@@ -16,14 +16,15 @@ export class ContactFieldMapping implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Contact Field Mapping',
 		name: 'contactFieldMapping',
-		icon: 'file:../../icons/contactFieldMapping.svg',
+		icon: { light: 'file:../../icons/contactFieldMapping.svg', dark: 'file:../../icons/contactFieldMapping.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{{"dynamicsToGoogle": "Dynamics 365 → Google Contacts", "googleToDynamics": "Google Contacts → Dynamics 365", "dynamicsToPlain": "Dynamics 365 → Plain Fields", "plainToDynamics": "Plain Fields → Dynamics 365"}[$parameter["direction"]]}}',
 		description: 'Map Dynamics 365 contacts to Google Contacts or plain fields and back: default and custom field mappings, name join and split, fixed values',
 		defaults: { name: 'Contact Field Mapping' },
-		inputs: ['main'],
-		outputs: ['main'],
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		usableAsTool: true,
 		credentials: [
 			// Optional: the org's own columns (custom ones, their types and lengths); without it, the standard contact columns.
 			{ name: DYNAMICS_CREDENTIAL, required: false },

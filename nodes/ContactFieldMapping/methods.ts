@@ -22,10 +22,10 @@ import { CUSTOM_FIELD } from './description';
  */
 export async function dynamicsColumns(context: ILoadOptionsFunctions | IExecuteFunctions): Promise<FieldDescriptor[]> {
 	if (!context.getNode().credentials?.[DYNAMICS_CREDENTIAL]) return DYNAMICS_CONTACT_FIELDS;
+	const client = await dynamicsClient(context);
 	try {
-		return await readFields(await dynamicsClient(context), 'contact');
+		return await readFields(client, 'contact');
 	} catch (error) {
-		if (error instanceof NodeOperationError) throw error;
 		throw new NodeOperationError(context.getNode(), `Could not load the contact columns from Dynamics 365: ${(error as Error).message}`, {
 			description: 'Check the Microsoft Dynamics 365 API credential, or remove it to map the standard contact columns only.',
 		});

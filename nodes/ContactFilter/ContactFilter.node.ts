@@ -1,4 +1,4 @@
-import { type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes, type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
 import { getContactGroups, getOwners, getStatusReasons } from '../shared/pickers';
 import { DYNAMICS_CREDENTIAL } from '../shared/transport';
 import { GOOGLE_CREDENTIAL } from '../shared/google';
@@ -15,15 +15,16 @@ export class ContactFilter implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Contact Filter',
 		name: 'contactFilter',
-		icon: 'file:../../icons/contactFilter.svg',
+		icon: { light: 'file:../../icons/contactFilter.svg', dark: 'file:../../icons/contactFilter.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["source"] === "google" ? "Google Contacts" : "Dynamics 365"}}',
 		description: 'Keep the Dynamics 365 or Google contacts that meet conditions: ownership, opt-in, status, existence in the other app, any field',
 		defaults: { name: 'Contact Filter' },
-		inputs: ['main'],
-		outputs: ['main'],
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
 		outputNames: ['Kept', 'Not Kept'],
+		usableAsTool: true,
 		// Each is needed only by some conditions (see the condition types); the node says which when one is missing.
 		credentials: [
 			{ name: DYNAMICS_CREDENTIAL, required: false },

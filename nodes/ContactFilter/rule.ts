@@ -90,13 +90,13 @@ export function listOf(value: unknown): ConditionValue[] {
 		.filter((item): item is ConditionValue => (typeof item === 'string' && item !== '') || typeof item === 'number' || typeof item === 'boolean');
 }
 
-function fieldCondition(parameters: ConditionParameters): Condition {
+function fieldCondition(parameters: ConditionParameters, errorPrefix: string): Condition {
 	const picked = typeof parameters.field === 'string' ? parameters.field.trim() : '';
-	if (picked === '') throw new RuleError('names no field; pick one under "Field"');
+	if (picked === '') throw new RuleError(`${errorPrefix}names no field; pick one under "Field"`);
 	let field = picked;
 	if (picked === CUSTOM_GOOGLE_FIELD) {
 		const key = typeof parameters.customFieldKey === 'string' ? parameters.customFieldKey.trim() : '';
-		if (key === '') throw new RuleError('is about a custom field but names no key; enter the custom field\'s name under "Custom Field Key"');
+		if (key === '') throw new RuleError(`${errorPrefix}is about a custom field but names no key; enter the custom field's name under "Custom Field Key"`);
 		field = `${CUSTOM_GOOGLE_FIELD}${key}`;
 	}
 	const chosen = (parameters.operator ?? 'isNotEmpty') as NodeOperator;
@@ -112,7 +112,8 @@ function labelRefs(value: unknown): GoogleLabelRef[] {
 	return listOf(value).map((label) => ({ resourceName: String(label) }));
 }
 
-export function conditionFromParameters(parameters: ConditionParameters): Condition {
+/** A condition of the node's parameters; one that cannot be read throws a RuleError starting with errorPrefix (e.g. "Condition 2: "). */
+export function conditionFromParameters(parameters: ConditionParameters, errorPrefix = ''): Condition {
 	const negate = parameters.match === 'isNot';
 	switch (parameters.type) {
 		case 'ownership':
@@ -134,22 +135,15 @@ export function conditionFromParameters(parameters: ConditionParameters): Condit
 		case 'isDeleted':
 			return { kind: 'googleDeleted', negate };
 		case 'field':
-			return fieldCondition(parameters);
+			return fieldCondition(parameters, errorPrefix);
 		default:
-			throw new RuleError(`has an unknown condition type ${JSON.stringify(parameters.type)}; pick one from the list`);
+			throw new RuleError(`${errorPrefix}has an unknown condition type ${JSON.stringify(parameters.type)}; pick one from the list`);
 	}
 }
 
 /** The rule of the node's parameters; a condition that cannot be read throws a RuleError naming it. */
 export function ruleFromParameters(combine: string, entries: ConditionParameters[]): ContactRule {
-	const conditions = entries.map((entry, index) => {
-		try {
-			return conditionFromParameters(entry);
-		} catch (error) {
-			if (error instanceof RuleError) throw new RuleError(`Condition ${index + 1}: ${error.message}`);
-			throw error;
-		}
-	});
+	const conditions = entries.map((entry, index) => conditionFromParameters(entry, `Condition ${index + 1}: `));
 	return { combine: combine as CombineMode, conditions };
 }
 

@@ -1,4 +1,4 @@
-import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes, NodeOperationError, type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
 import { GOOGLE_CREDENTIAL } from '../shared/google';
 import { DYNAMICS_CREDENTIAL } from '../shared/transport';
 import { methods } from './methods';
@@ -12,14 +12,15 @@ export class Dynamics365Contact implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Dynamics 365 Contact',
 		name: 'dynamics365Contact',
-		icon: 'file:../../icons/dynamics365.svg',
+		icon: { light: 'file:../../icons/dynamics365.svg', dark: 'file:../../icons/dynamics365.dark.svg' },
 		group: ['output'],
 		version: 1,
 		subtitle: '={{ {"upsert": "Create or Update", "get": "Get", "getMany": "Get Many", "deactivate": "Deactivate", "delete": "Delete"}[$parameter["operation"]] }}',
 		description: 'Sync contacts into Microsoft Dynamics 365, and read, deactivate or delete them',
 		defaults: { name: 'Dynamics 365 Contact' },
-		inputs: ['main'],
-		outputs: ['main'],
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		usableAsTool: true,
 		credentials: [
 			{ name: DYNAMICS_CREDENTIAL, required: true },
 			// The sync stores each link and the last synced values on the Google contact.

@@ -1,4 +1,4 @@
-import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, INodeExecutionData, INodeType, INodeTypeDescription, IPollFunctions, JsonObject } from 'n8n-workflow';
 import type { ChangeEvent } from '../../lib/conditions/record';
 import { DynamicsApiError } from '../../lib/dynamics/errors';
@@ -23,7 +23,7 @@ export class Dynamics365ContactTrigger implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Dynamics 365 Contact Trigger',
 		name: 'dynamics365ContactTrigger',
-		icon: 'file:../../icons/dynamics365.svg',
+		icon: { light: 'file:../../icons/dynamics365.svg', dark: 'file:../../icons/dynamics365.dark.svg' },
 		group: ['trigger'],
 		version: 1,
 		subtitle: '={{$parameter["changeDetection"] === "modifiedOn" ? "by Modified On" : "by change tracking"}}',
@@ -32,7 +32,7 @@ export class Dynamics365ContactTrigger implements INodeType {
 		credentials: [{ name: 'microsoftDynamics365Api', required: true }],
 		polling: true,
 		inputs: [],
-		outputs: ['main'],
+		outputs: [NodeConnectionTypes.Main],
 		properties: [
 			{
 				displayName: 'Events',

@@ -1,4 +1,4 @@
-import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes, NodeOperationError, type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
 import { getLinkColumns } from '../shared/columns';
 import { GOOGLE_CREDENTIAL } from '../shared/google';
 import { DYNAMICS_CREDENTIAL } from '../shared/transport';
@@ -13,14 +13,15 @@ export class GoogleContactsSync implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Google Contacts Sync',
 		name: 'googleContactsSync',
-		icon: 'file:../../icons/googleContacts.svg',
+		icon: { light: 'file:../../icons/googleContacts.svg', dark: 'file:../../icons/googleContacts.dark.svg' },
 		group: ['output'],
 		version: 1,
 		subtitle: '={{ {"upsert": "Create or Update", "addToGroup": "Add to Group", "removeFromGroup": "Remove From Group", "findByEmail": "Find by Email"}[$parameter["operation"]] }}',
 		description: 'Sync Dynamics 365 contacts into Google Contacts without duplicates, tag them with groups, find them by email',
 		defaults: { name: 'Google Contacts Sync' },
-		inputs: ['main'],
-		outputs: ['main'],
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		usableAsTool: true,
 		credentials: [
 			{ name: GOOGLE_CREDENTIAL, required: true },
 			// Optional: the org's custom columns for the mapping, and the Google link written into the Dynamics 365 link column.

@@ -1,4 +1,4 @@
-import { NodeOperationError } from 'n8n-workflow';
+import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, INodeExecutionData, INodePropertyOptions, INodeType, INodeTypeDescription, IPollFunctions } from 'n8n-workflow';
 import {
 	DEFAULT_TRIGGER_PERSON_FIELDS,
@@ -28,15 +28,16 @@ export class GoogleContactsTrigger implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Google Contacts Trigger',
 		name: 'googleContactsTrigger',
-		icon: 'file:../../icons/googleContacts.svg',
+		icon: { light: 'file:../../icons/googleContacts.svg', dark: 'file:../../icons/googleContacts.dark.svg' },
 		group: ['trigger'],
 		version: 1,
+		subtitle: '={{"Contacts " + $parameter["events"].join(", ")}}',
 		description: 'Starts the workflow when contacts are created, updated or deleted in Google Contacts',
 		defaults: { name: 'Google Contacts Trigger' },
 		credentials: [{ name: 'googleContactsSyncOAuth2Api', required: true }],
 		polling: true,
 		inputs: [],
-		outputs: ['main'],
+		outputs: [NodeConnectionTypes.Main],
 		properties: [
 			{
 				displayName: 'Events',

@@ -31,12 +31,8 @@ export function n8nGoogleTransport(context: GoogleNodeContext): HttpTransport {
 export function peopleRootUrl(credentials: { useCustomEndpoint?: unknown; apiRootUrl?: unknown }): string {
 	const custom = typeof credentials.apiRootUrl === 'string' ? credentials.apiRootUrl.trim() : '';
 	if (credentials.useCustomEndpoint !== true || custom === '') return PEOPLE_ROOT_URL;
-	let url: URL;
-	try {
-		url = new URL(custom);
-	} catch {
-		throw new Error(`its API Root URL "${custom}" is not a URL; enter one such as http://127.0.0.1:8092/`);
-	}
+	if (!URL.canParse(custom)) throw new Error(`its API Root URL "${custom}" is not a URL; enter one such as http://127.0.0.1:8092/`);
+	const url = new URL(custom);
 	if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`its API Root URL must start with https:// or http:// (got "${url.protocol}")`);
 	if (url.pathname !== '/' || url.search || url.hash) {
 		throw new Error(`its API Root URL must be a bare origin such as ${url.origin}/ (got "${custom}"); the People API client does not keep a path prefix`);

@@ -6,7 +6,7 @@
 import { NodeOperationError } from 'n8n-workflow';
 import type { IExecuteFunctions, IHookFunctions, IHttpRequestOptions, ILoadOptionsFunctions, IPollFunctions } from 'n8n-workflow';
 import { DynamicsClient, DynamicsClientOptions } from '../../lib/dynamics/client';
-import { DynamicsSettingsError, parseApiAddress } from '../../lib/dynamics/settings';
+import { parseApiAddress } from '../../lib/dynamics/settings';
 import { DEFAULT_TIMEOUT_MS, HttpResponse, HttpTransport, NetworkError, describeUrl } from '../../lib/http/transport';
 
 export const DYNAMICS_CREDENTIAL = 'microsoftDynamics365Api';
@@ -110,13 +110,12 @@ export function n8nDynamicsTransport(context: DynamicsNodeContext): HttpTranspor
 /** A DynamicsClient for the node's "Microsoft Dynamics 365 API" credential. */
 export async function dynamicsClient(context: DynamicsNodeContext, options: Omit<DynamicsClientOptions, 'transport' | 'apiBaseUrl'> = {}): Promise<DynamicsClient> {
 	const credentials = await context.getCredentials(DYNAMICS_CREDENTIAL);
+	let apiBaseUrl: string;
 	try {
-		const { apiBaseUrl } = parseApiAddress(credentials);
-		return new DynamicsClient({ ...options, transport: n8nDynamicsTransport(context), apiBaseUrl });
+		({ apiBaseUrl } = parseApiAddress(credentials));
 	} catch (error) {
-		if (error instanceof DynamicsSettingsError) {
-			throw new NodeOperationError(context.getNode(), `The Microsoft Dynamics 365 API credential is not usable: ${error.message}`);
-		}
-		throw error;
+		// Its DynamicsSettingsError messages name the field and the fix.
+		throw new NodeOperationError(context.getNode(), `The Microsoft Dynamics 365 API credential is not usable: ${(error as Error).message}`);
 	}
+	return new DynamicsClient({ ...options, transport: n8nDynamicsTransport(context), apiBaseUrl });
 }
