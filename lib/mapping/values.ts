@@ -196,7 +196,13 @@ export function convertValue(value: unknown, from: FieldDescriptor, to: FieldDes
 	throw new ValueError(`${describe(from)} cannot be carried into ${describe(to)}`, 'Map fields of compatible types.');
 }
 
-const LOOKS_LIKE_EMAIL = /^[^\s@]+@[^\s@]+$/;
+/** One @, and no space, control or invisible formatting character (zero-width, bidi overrides) that would make a look-alike address. */
+const LOOKS_LIKE_EMAIL = /^[^\s@\p{Cc}\p{Cf}]+@[^\s@\p{Cc}\p{Cf}]+$/u;
+/** Control characters Dataverse does not store in text (tab and line breaks are fine). */
+const CONTROL_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+/** Dataverse's DateTimeAttributeMetadata MinSupportedValue and MaxSupportedValue, as dates. */
+const DYNAMICS_DATES = { min: '1753-01-01', max: '9999-12-31' };
+const ASTRAL = /[\uD800-\uDBFF][\uDC00-\uDFFF]/;
 
 /** Cuts text to `maxLength` UTF-16 units (as Dataverse counts) without splitting a surrogate pair. */
 function truncateText(text: string, maxLength: number): string {
@@ -217,10 +223,21 @@ export function fitTargetValue(field: FieldDescriptor, value: unknown, overLengt
 		const bad = (Array.isArray(value) ? value : [value]).find((item) => typeof item === 'string' && !LOOKS_LIKE_EMAIL.test(item.trim()));
 		if (bad !== undefined) throw new ValueError(`${shown(bad)} is not an email address, so it cannot go into ${describe(field)}`, 'Correct the email address.');
 	}
-	if (field.app !== 'dynamics' || typeof value !== 'string' || field.maxLength === undefined || value.length <= field.maxLength) return value;
+	if (field.app !== 'dynamics' || typeof value !== 'string') return value;
+	const control = CONTROL_CHARACTER.exec(value);
+	if (control) {
+		const code = `U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+		throw new ValueError(`${describe(field)} cannot hold the control character ${code} (at position ${control.index + 1} of ${shown(value.slice(0, 40))})`, 'Remove the control character from the value in the source app.');
+	}
+	if ((field.type === 'date' || field.type === 'datetime') && (value.slice(0, 10) < DYNAMICS_DATES.min || value.slice(0, 10) > DYNAMICS_DATES.max)) {
+		throw new ValueError(`${describe(field)} takes dates from ${DYNAMICS_DATES.min} to ${DYNAMICS_DATES.max}; ${shown(value)} is outside that range`, 'Correct the date in the source app.');
+	}
+	if (field.maxLength === undefined || value.length <= field.maxLength) return value;
 	if (overLength === 'truncate') return truncateText(value, field.maxLength);
+	// Dataverse counts UTF-16 units: an emoji takes two of them.
+	const units = ASTRAL.test(value) ? ' (emoji and other characters outside the Basic Multilingual Plane count as 2)' : '';
 	throw new ValueError(
-		`${describe(field)} holds at most ${field.maxLength} characters; this value has ${value.length}`,
+		`${describe(field)} holds at most ${field.maxLength} characters; this value has ${value.length}${units}`,
 		'Shorten the value, or choose "truncate" for over-long text.',
 	);
 }
