@@ -32,6 +32,7 @@ import {
 	type IVersionedNodeType,
 	type WorkflowActivateMode,
 } from 'n8n-workflow';
+import { recordOutput } from '../security/recording';
 import { runCredentialTest } from './credential-tester';
 import { HarnessCredentialsHelper, createCredentialsHelper } from './credentials-helper';
 import { NodeTypeRegistry, type NodePackage } from './node-registry';
@@ -249,14 +250,24 @@ export class N8nHarness {
 			currentNodeParameters: workflowNode.parameters,
 		});
 		const context = new LoadOptionsContext(workflow, workflowNode, additionalData, options.path ?? `parameters.${methodName}`);
-		return await workflow.expression.withIsolate(async () => await method.call(context, ...args));
+		const source = `${kind} ${methodName} of ${node.type}`;
+		try {
+			const result = await workflow.expression.withIsolate(async () => await method.call(context, ...args));
+			recordOutput(source, result);
+			return result;
+		} catch (error) {
+			recordOutput(source, error);
+			throw error;
+		}
 	}
 
 	/** Saves the values and tests them as the credential dialog does; resolves with n8n's verdict. */
 	async testCredential(type: string, values: ICredentialDataDecryptedObject): Promise<INodeCredentialTestResult> {
 		const reference = await this.credentials.save(type, values);
 		const data = await this.credentials.read(type);
-		return await runCredentialTest(this.registry, this.credentials, { id: reference.id, name: reference.name, type, data });
+		const result = await runCredentialTest(this.registry, this.credentials, { id: reference.id, name: reference.name, type, data });
+		recordOutput(`credential test of ${type}`, result);
+		return result;
 	}
 
 	private pollingContext() {

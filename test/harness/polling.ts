@@ -24,6 +24,7 @@ import {
 	type WorkflowActivateMode,
 } from 'n8n-workflow';
 import { isDeepStrictEqual } from 'util';
+import { recordOutput } from '../security/recording';
 import type { HarnessCredentialsHelper } from './credentials-helper';
 import {
 	StoredStaticData,
@@ -218,6 +219,7 @@ export class ActivePollingWorkflow {
 		this.ticks.set(poller.node.name, tick);
 		await poller.executePoll(testingTrigger);
 		const { items, execution, error } = tick;
+		recordOutput(`poll of "${nodeName}"`, { items, error });
 		if (error) throw error;
 		return { items, execution: execution && (await execution) };
 	}

@@ -30,6 +30,7 @@ import {
 	type IWorkflowSettings,
 	type WorkflowExecuteMode,
 } from 'n8n-workflow';
+import { recordOutput } from '../security/recording';
 import type { HarnessCredentialsHelper } from './credentials-helper';
 
 /** A workflow as n8n exports it (nodes, connections, optional settings, pin data and static data). */
@@ -221,6 +222,7 @@ export async function runExecution(request: ExecutionRequest): Promise<WorkflowR
 			pinData,
 		});
 	}
+	recordOutput(`execution of "${workflowData.name}" (${mode})`, run.data.resultData);
 	return toRunResult(run, executionOrder, storedStaticData.read(), JSON.parse(JSON.stringify(workflow.staticData)));
 }
 

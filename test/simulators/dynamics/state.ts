@@ -6,6 +6,8 @@
  * same validation, computed columns, modifiedby and versions apply to all of them.
  */
 import { randomBytes, randomUUID } from 'crypto';
+import { recordSecret } from '../../security/recording';
+import { issueSecret } from '../common/secrets';
 import type { SelfSignedCertificate } from '../tls';
 import { type EntityDefinition, ACCOUNT, CONTACT, ENTITIES, SYSTEMUSER, TEAM, attributeOf, defaultValues, entityByName, entityBySet, stableGuid } from './schema';
 import {
@@ -107,10 +109,11 @@ export class DynamicsState {
 		this.app = {
 			displayName: 'n8n Dynamics 365 Sync',
 			clientId: randomUUID(),
-			clientSecret: `${randomBytes(3).toString('hex')}~${randomBytes(27).toString('base64url')}`,
+			clientSecret: issueSecret('Dynamics 365 client secret', `${randomBytes(3).toString('hex')}~`, 24),
 			certificate: options.certificate,
 			applicationUserId: randomUUID(),
 		};
+		recordSecret('Dynamics 365 certificate private key', options.certificate.privateKeyPem);
 		this.reset();
 	}
 
@@ -375,7 +378,7 @@ export class DynamicsState {
 
 	/** Issues an opaque access token for the app, valid for tokenLifetimeSeconds. */
 	issueAccessToken(audience: string): { token: string; expiresIn: number } {
-		const token = randomBytes(48).toString('base64url');
+		const token = issueSecret('Entra ID access token', '', 48);
 		this.tokens.set(token, { clientId: this.app.clientId, audience, expiresAt: this.now().getTime() + this.tokenLifetimeSeconds * 1000 });
 		return { token, expiresIn: this.tokenLifetimeSeconds };
 	}

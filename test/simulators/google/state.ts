@@ -4,6 +4,7 @@
  * control API (edits "as the user", revocations, expiries), so both see one consistent account.
  */
 import type { people_v1 } from '@googleapis/people';
+import { issueSecret } from '../common/secrets';
 import {
 	GoogleApiError,
 	alreadyExists,
@@ -161,7 +162,7 @@ function sleep(ms: number): Promise<void> {
 
 export class GoogleState {
 	readonly clientId = 'sim-client-1234567890.apps.googleusercontent.com';
-	readonly clientSecret = 'GOCSPX-sim-client-secret';
+	readonly clientSecret = issueSecret('Google client secret', 'GOCSPX-', 16);
 	readonly refreshToken: string;
 
 	readonly settings: GoogleSimulatorSettings;
@@ -195,7 +196,7 @@ export class GoogleState {
 			tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3599,
 			syncTokenLifetimeSeconds: options.syncTokenLifetimeSeconds ?? 7 * 24 * 3600,
 		};
-		this.refreshToken = `1//sim-refresh-${options.seed ?? 42}`;
+		this.refreshToken = issueSecret('Google refresh token', '1//');
 		this.refreshTokens.set(this.refreshToken, { scope: CONTACTS_SCOPE, revoked: false });
 		this.createSystemGroups();
 	}
@@ -239,7 +240,7 @@ export class GoogleState {
 		if (!grant) throw new OAuthError(400, 'invalid_grant', 'Malformed auth code.');
 		this.authorizationCodes.delete(code!);
 		if (grant.redirectUri !== redirectUri) throw new OAuthError(400, 'redirect_uri_mismatch', 'Bad Request');
-		const refreshToken = `1//sim-refresh-${++this.tokenCounter}`;
+		const refreshToken = issueSecret('Google refresh token', '1//');
 		this.refreshTokens.set(refreshToken, { scope: grant.scope, revoked: false });
 		return { ...this.issueAccessToken(grant.scope), refresh_token: refreshToken };
 	}
@@ -252,7 +253,7 @@ export class GoogleState {
 
 	/** A refresh token with another scope (for example read-only), as a second consent would give. */
 	grantRefreshToken(scope = CONTACTS_SCOPE): string {
-		const refreshToken = `1//sim-refresh-${++this.tokenCounter}`;
+		const refreshToken = issueSecret('Google refresh token', '1//');
 		this.refreshTokens.set(refreshToken, { scope, revoked: false });
 		return refreshToken;
 	}
@@ -283,7 +284,7 @@ export class GoogleState {
 	}
 
 	private issueAccessToken(scope: string): TokenResponse {
-		const accessToken = `ya29.sim-${++this.tokenCounter}-${Math.random().toString(36).slice(2)}`;
+		const accessToken = issueSecret('Google access token', 'ya29.', 40);
 		this.accessTokens.set(accessToken, { expiresAt: Date.now() + this.settings.tokenLifetimeSeconds * 1000, scope });
 		return { access_token: accessToken, expires_in: this.settings.tokenLifetimeSeconds, scope, token_type: 'Bearer' };
 	}
