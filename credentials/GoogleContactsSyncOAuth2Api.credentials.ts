@@ -23,7 +23,7 @@ export class GoogleContactsSyncOAuth2Api implements ICredentialType {
 
 	displayName = 'Google Contacts (Sync) OAuth2 API';
 
-	documentationUrl = 'https://developers.google.com/people/api/rest';
+	documentationUrl = 'https://github.com/dynamics365-sync/n8n-nodes-dynamics365-sync#setting-up-the-google-credential';
 
 	icon: Icon = { light: 'file:googleContactsSync.svg', dark: 'file:googleContactsSync.dark.svg' };
 

@@ -25,7 +25,7 @@ export class MicrosoftDynamics365Api implements ICredentialType {
 
 	icon: Icon = { light: 'file:../icons/dynamics365.svg', dark: 'file:../icons/dynamics365.dark.svg' };
 
-	documentationUrl = 'https://learn.microsoft.com/power-apps/developer/data-platform/authenticate-oauth#connect-as-an-app';
+	documentationUrl = 'https://github.com/dynamics365-sync/n8n-nodes-dynamics365-sync#setting-up-dynamics-365-server-to-server-no-user-licence';
 
 	properties: INodeProperties[] = [
 		{
