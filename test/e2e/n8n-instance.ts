@@ -52,7 +52,7 @@ export function installCommunityPackage(userFolder: string, tarball: string): vo
 	fs.writeFileSync(path.join(nodesFolder, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true, dependencies: { [PACKAGE_NAME]: manifest.version } }, null, 2));
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
 	return await new Promise((resolve, reject) => {
 		const server = net.createServer();
 		server.once('error', reject);
@@ -90,27 +90,22 @@ function sleep(ms: number): Promise<void> {
 	return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-export async function startN8n(options: StartN8nOptions): Promise<N8nInstance> {
+/** An n8n process (`n8n start` or `n8n worker`) with the settings every test instance shares, its output collected. */
+async function spawnN8n(command: 'start' | 'worker', userFolder: string, env: Record<string, string> | undefined) {
 	const installDir = ensureN8nInstall();
-	fs.mkdirSync(WORK_DIR, { recursive: true });
-	const userFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-e2e-'));
-	installCommunityPackage(userFolder, options.tarball);
-	const port = await freePort();
 	// The task runners' broker listens on a port of its own (5679 by default): another n8n on the machine would hold it.
 	const brokerPort = await freePort();
-	const url = `http://127.0.0.1:${port}`;
-	let output = '';
-	const child: ChildProcess = spawn(path.join(installDir, 'bin/n8n'), ['start'], {
+	const child: ChildProcess = spawn(path.join(installDir, 'bin/n8n'), [command], {
 		cwd: userFolder,
 		env: {
 			...process.env,
 			// jest sets NODE_ENV=test, with which n8n exits at start without a word.
 			NODE_ENV: 'production',
 			N8N_USER_FOLDER: userFolder,
-			N8N_PORT: String(port),
 			N8N_RUNNERS_BROKER_PORT: String(brokerPort),
 			N8N_LISTEN_ADDRESS: '127.0.0.1',
 			N8N_HOST: '127.0.0.1',
+			// Shared by a main instance and its workers (they decrypt the credentials it saved).
 			N8N_ENCRYPTION_KEY: 'e2e-encryption-key-not-a-secret',
 			N8N_DIAGNOSTICS_ENABLED: 'false',
 			N8N_PERSONALIZATION_ENABLED: 'false',
@@ -118,13 +113,33 @@ export async function startN8n(options: StartN8nOptions): Promise<N8nInstance> {
 			N8N_TEMPLATES_ENABLED: 'false',
 			N8N_SECURE_COOKIE: 'false',
 			N8N_LOG_LEVEL: 'info',
-			...options.env,
+			...env,
 		},
 		stdio: ['ignore', 'pipe', 'pipe'],
 	});
+	let output = '';
 	child.stdout?.on('data', (chunk) => (output += chunk));
 	child.stderr?.on('data', (chunk) => (output += chunk));
 	const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+	const stop = async () => {
+		if (child.exitCode === null) {
+			child.kill('SIGTERM');
+			// An unref'd timer: a pending one would keep the test worker alive after n8n has exited.
+			await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000).unref())]);
+			if (child.exitCode === null) child.kill('SIGKILL');
+		}
+		fs.rmSync(userFolder, { recursive: true, force: true });
+	};
+	return { child, output: () => output, stop };
+}
+
+export async function startN8n(options: StartN8nOptions): Promise<N8nInstance> {
+	fs.mkdirSync(WORK_DIR, { recursive: true });
+	const userFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-e2e-'));
+	installCommunityPackage(userFolder, options.tarball);
+	const port = await freePort();
+	const url = `http://127.0.0.1:${port}`;
+	const { child, output, stop } = await spawnN8n('start', userFolder, { N8N_PORT: String(port), ...options.env });
 
 	let cookie = '';
 	const rest = async <T>(method: string, urlPath: string, body?: unknown): Promise<RestResponse<T>> => {
@@ -145,22 +160,13 @@ export async function startN8n(options: StartN8nOptions): Promise<N8nInstance> {
 		const data = (parsed && typeof parsed === 'object' && 'data' in parsed ? (parsed as { data: T }).data : parsed) as T;
 		return { status: response.status, data, body: parsed };
 	};
-	const stop = async () => {
-		if (child.exitCode === null) {
-			child.kill('SIGTERM');
-			// An unref'd timer: a pending one would keep the test worker alive after n8n has exited.
-			await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000).unref())]);
-			if (child.exitCode === null) child.kill('SIGKILL');
-		}
-		fs.rmSync(userFolder, { recursive: true, force: true });
-	};
 
 	const deadline = Date.now() + (options.startupTimeoutMs ?? 120_000);
 	for (;;) {
-		if (child.exitCode !== null) throw new Error(`n8n exited (code ${child.exitCode}) during start-up:\n${output.slice(-4000)}`);
+		if (child.exitCode !== null) throw new Error(`n8n exited (code ${child.exitCode}) during start-up:\n${output().slice(-4000)}`);
 		if (Date.now() > deadline) {
 			await stop();
-			throw new Error(`n8n did not start in time:\n${output.slice(-4000)}`);
+			throw new Error(`n8n did not start in time:\n${output().slice(-4000)}`);
 		}
 		try {
 			const settings = await rest<{ userManagement?: unknown }>('GET', '/rest/settings');
@@ -175,5 +181,55 @@ export async function startN8n(options: StartN8nOptions): Promise<N8nInstance> {
 		await stop();
 		throw new Error(`owner setup failed (${setup.status}): ${JSON.stringify(setup.body).slice(0, 500)}`);
 	}
-	return { url, userFolder, rest, logs: () => output, stop };
+	return { url, userFolder, rest, logs: output, stop };
+}
+
+export interface N8nWorker {
+	name: string;
+	/** Everything the worker printed so far. */
+	logs(): string;
+	stop(): Promise<void>;
+}
+
+export interface StartN8nWorkerOptions {
+	/** Names the worker in messages. */
+	name: string;
+	/** The main instance's user folder: the worker loads the community package installed there. */
+	mainUserFolder: string;
+	/** The queue-mode environment the main instance has (DB_*, QUEUE_BULL_*, EXECUTIONS_MODE). */
+	env?: Record<string, string>;
+	startupTimeoutMs?: number;
+}
+
+/**
+ * An `n8n worker` process for queue mode, ready once its readiness endpoint reports the database
+ * migrated and Redis connected. Its user folder is its own (a shared one would share the crash journal
+ * and event log files) with the main instance's community-nodes folder linked in, as a volume would be.
+ */
+export async function startN8nWorker(options: StartN8nWorkerOptions): Promise<N8nWorker> {
+	const userFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-e2e-worker-'));
+	fs.mkdirSync(path.join(userFolder, '.n8n'));
+	fs.symlinkSync(path.join(options.mainUserFolder, '.n8n/nodes'), path.join(userFolder, '.n8n/nodes'));
+	const healthPort = await freePort();
+	const { child, output, stop } = await spawnN8n('worker', userFolder, {
+		...options.env,
+		QUEUE_HEALTH_CHECK_ACTIVE: 'true',
+		QUEUE_HEALTH_CHECK_PORT: String(healthPort),
+		N8N_WORKER_SERVER_ADDRESS: '127.0.0.1',
+	});
+	const deadline = Date.now() + (options.startupTimeoutMs ?? 120_000);
+	for (;;) {
+		if (child.exitCode !== null) throw new Error(`n8n worker ${options.name} exited (code ${child.exitCode}) during start-up:\n${output().slice(-4000)}`);
+		if (Date.now() > deadline) {
+			await stop();
+			throw new Error(`n8n worker ${options.name} did not become ready in time:\n${output().slice(-4000)}`);
+		}
+		try {
+			if ((await fetch(`http://127.0.0.1:${healthPort}/healthz/readiness`)).status === 200) break;
+		} catch {
+			// Not listening yet.
+		}
+		await sleep(500);
+	}
+	return { name: options.name, logs: output, stop };
 }

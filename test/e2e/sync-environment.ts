@@ -11,7 +11,7 @@ import { simulatorCredential } from '../lib/dynamics/simulator-client';
 import { startDynamicsSimulator, type DynamicsSimulator } from '../simulators/dynamics';
 import { startGoogleSimulator, type GoogleSimulator } from '../simulators/google';
 import { n8nCredentialFor } from '../simulators/google/testing';
-import { packPackage, startN8n, type N8nInstance } from './n8n-instance';
+import { packPackage, startN8n, type N8nInstance, type StartN8nOptions } from './n8n-instance';
 
 const TEMPLATES_DIR = path.resolve(__dirname, '../../templates');
 
@@ -70,6 +70,8 @@ export interface SyncEnvironmentOptions {
 	googleContacts?: number;
 	/** A packed package (default: `npm pack` of the current build). */
 	tarball?: string;
+	/** Starts n8n (default: one process, startN8n; queue mode: startQueueModeN8n). */
+	launchN8n?: (options: StartN8nOptions) => Promise<N8nInstance>;
 }
 
 async function control<T>(baseUrl: string, method: string, route: string, body?: unknown): Promise<T> {
@@ -94,7 +96,7 @@ export async function startSyncEnvironment(options: SyncEnvironmentOptions = {})
 		await Promise.all([dynamics.close(), google.close()]);
 	};
 	try {
-		n8n = await startN8n({ tarball: options.tarball ?? packPackage(), env: { NODE_EXTRA_CA_CERTS: dynamics.caCertPath } });
+		n8n = await (options.launchN8n ?? startN8n)({ tarball: options.tarball ?? packPackage(), env: { NODE_EXTRA_CA_CERTS: dynamics.caCertPath } });
 		const instance = n8n;
 		const createCredential = async (name: string, type: string, data: Record<string, unknown>) => {
 			const saved = await instance.rest<{ id: string }>('POST', '/rest/credentials', { name, type, data });
