@@ -1,7 +1,8 @@
 /**
  * OData literals and query strings for the Dataverse Web API. Every value placed into a URL goes
- * through here: strings are quoted with doubled apostrophes (O'Brien -> 'O''Brien') and whole query
- * values are percent-encoded, so '%', '&', '#' and '+' reach the server as typed.
+ * through here: strings are quoted with doubled apostrophes (O'Brien -> 'O''Brien'), LIKE wildcards
+ * in text searches are bracketed (textMatch), and whole query values are percent-encoded, so '%',
+ * '&', '#' and '+' reach the server as typed.
  */
 
 const GUID_PATTERN = /^\{?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\}?$/i;
@@ -59,6 +60,14 @@ export function assertPropertyName(name: string): string {
 
 export function eq(property: string, value: ODataValue): string {
 	return `${assertPropertyName(property)} eq ${literal(value)}`;
+}
+
+/**
+ * contains / startswith / endswith matching the text as typed. Dataverse runs these as SQL LIKE, where
+ * % and _ are wildcards and [ opens a character set; bracketing them ([%], [_], [[]) makes them literal.
+ */
+export function textMatch(fn: 'contains' | 'startswith' | 'endswith', property: string, text: string): string {
+	return `${fn}(${assertPropertyName(property)},${quoteString(text.replace(/[%_[]/g, '[$&]'))})`;
 }
 
 export interface QueryOptions {

@@ -4,7 +4,7 @@
  */
 import type { ILoadOptionsFunctions, INodeListSearchResult, INodePropertyOptions } from 'n8n-workflow';
 import { readFields } from '../../lib/dynamics/metadata';
-import { buildQuery, literal } from '../../lib/dynamics/odata';
+import { buildQuery, textMatch } from '../../lib/dynamics/odata';
 import { contactColumnOptions, getContactColumns, getLinkColumns } from '../shared/columns';
 import { dynamicsClient } from '../shared/transport';
 
@@ -25,7 +25,7 @@ async function searchContacts(this: ILoadOptionsFunctions, filter?: string): Pro
 	const text = filter?.trim();
 	const query = buildQuery({
 		select: ['contactid', 'fullname', 'emailaddress1'],
-		filter: text ? ['fullname', 'emailaddress1'].map((column) => `contains(${column},${literal(text)})`).join(' or ') : undefined,
+		filter: text ? ['fullname', 'emailaddress1'].map((column) => textMatch('contains', column, text)).join(' or ') : undefined,
 		orderby: 'fullname asc',
 		top: SEARCH_RESULTS,
 	});
