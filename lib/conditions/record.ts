@@ -31,12 +31,16 @@ export type ContactRecord = DynamicsRecord | GoogleRecord;
 export type ClassifiedRecord = ContactRecord | { error: string };
 
 const GUID = /^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$/i;
+/** The form Dataverse returns, which needs no cleaning: the common case, checked first. */
+const CANONICAL_GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const EVENTS: readonly ChangeEvent[] = ['created', 'updated', 'deleted'];
 const ITEM_SOURCES = 'The Contact Filter takes items from the Dynamics 365 and Google Contacts triggers and nodes.';
 
 /** A GUID in the form Dataverse returns (lower case, no braces), or undefined when the value is not one. */
 export function guidOf(value: unknown): string | undefined {
-	return typeof value === 'string' && GUID.test(value.trim()) ? value.trim().replace(/^\{|\}$/g, '').toLowerCase() : undefined;
+	if (typeof value !== 'string') return undefined;
+	if (CANONICAL_GUID.test(value)) return value;
+	return GUID.test(value.trim()) ? value.trim().replace(/^\{|\}$/g, '').toLowerCase() : undefined;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

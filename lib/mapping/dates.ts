@@ -21,7 +21,7 @@ function isLeapYear(year: number): boolean {
 
 function daysInMonth(month: number, year: number | undefined): number {
 	if (month === 2) return year === undefined || isLeapYear(year) ? 29 : 28;
-	return [4, 6, 9, 11].includes(month) ? 30 : 31;
+	return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 function isValidDate(year: number | undefined, month: number, day: number): boolean {
@@ -37,12 +37,12 @@ export function parseDateOnly(text: string): CalendarDate | undefined {
 	const trimmed = text.trim();
 	const dated = DATE_ONLY.exec(trimmed);
 	if (dated) {
-		const [year, month, day] = dated.slice(1).map(Number);
+		const [year, month, day] = [Number(dated[1]), Number(dated[2]), Number(dated[3])];
 		return isValidDate(year, month, day) ? { year, month, day } : undefined;
 	}
 	const yearless = YEARLESS_DATE.exec(trimmed);
 	if (yearless) {
-		const [month, day] = yearless.slice(1).map(Number);
+		const [month, day] = [Number(yearless[1]), Number(yearless[2])];
 		return isValidDate(undefined, month, day) ? { month, day } : undefined;
 	}
 	return undefined;

@@ -17,7 +17,7 @@
  *                                   target): the sides keep their values, the base stays the base
  * Fields outside the scope (the fields the mapping carries) are left alone, their base kept.
  */
-import { SNAPSHOT_FIELDS, changedFields, type SnapshotValue, type SyncSnapshot } from './snapshot';
+import { SNAPSHOT_FIELDS, changedFields, sameSnapshotValue, type SnapshotValue, type SyncSnapshot } from './snapshot';
 
 export type SyncApp = 'dynamics' | 'google';
 
@@ -69,8 +69,6 @@ export interface FieldMerge {
 
 type Value = SnapshotValue | undefined;
 
-const sameValue = (a: Value, b: Value) => JSON.stringify(a) === JSON.stringify(b);
-
 /** One field's verdict: where the value flows (if anywhere) and the value both sides agree on. */
 interface FieldOutcome {
 	flowsTo?: SyncApp;
@@ -80,9 +78,9 @@ interface FieldOutcome {
 }
 
 function mergeField(field: string, values: Record<SyncApp, Value>, base: Value, mayFlowFrom: Record<SyncApp, boolean>, input: MergeInput): FieldOutcome {
-	const changed = (app: SyncApp) => mayFlowFrom[app] && !sameValue(values[app], base) && (values[app] !== undefined || input.emptyOverwrites);
+	const changed = (app: SyncApp) => mayFlowFrom[app] && !sameSnapshotValue(values[app], base) && (values[app] !== undefined || input.emptyOverwrites);
 	// Equal on both sides (unchanged, or changed alike): nothing to write.
-	if (sameValue(values.google, values.dynamics)) return { agreed: values.google };
+	if (sameSnapshotValue(values.google, values.dynamics)) return { agreed: values.google };
 	const googleChanged = changed('google');
 	const dynamicsChanged = changed('dynamics');
 	// Changed on both sides, differently: the winning app's value flows to the other.
@@ -102,8 +100,14 @@ function trackedFields(snapshots: SyncSnapshot[]): { fields: string[]; extraFiel
 	return { fields: [...SNAPSHOT_FIELDS, ...extraFields], extraFields };
 }
 
+/** Scope lists as sets, made once per list (a writer's mappings share theirs across records). */
+const scopeSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+
 function inScope(list: readonly string[] | undefined, field: string): boolean {
-	return list === undefined || list.includes(field);
+	if (list === undefined) return true;
+	let set = scopeSets.get(list);
+	if (!set) scopeSets.set(list, (set = new Set(list)));
+	return set.has(field);
 }
 
 /** Merges the two sides' values against the last synced ones (see the file comment for the rules). */
@@ -143,5 +147,5 @@ export function mergeSnapshots(input: MergeInput): FieldMerge {
 
 /** Whether two snapshots hold the same values (a snapshot that needs no write). */
 export function sameSnapshot(a: SyncSnapshot, b: SyncSnapshot): boolean {
-	return changedFields(a, b).length === 0 && sameValue([...a.extraFields].sort(), [...b.extraFields].sort());
+	return changedFields(a, b).length === 0 && sameSnapshotValue([...a.extraFields].sort(), [...b.extraFields].sort());
 }

@@ -46,9 +46,14 @@ export function carriedFields(mapping: CompiledMapping): string[] {
 	return [...new Set(fields)].filter((name) => describeGoogleField(name)?.writable === true);
 }
 
+/** snapshotExtraFields of each compiled mapping, worked out once: a writer asks for every record. */
+const extraFieldsOf = new WeakMap<CompiledMapping, readonly string[]>();
+
 /** The fields a mapping carries beyond SNAPSHOT_FIELDS (custom mappings), for googleSnapshot's `extraFields`. */
 export function snapshotExtraFields(mapping: CompiledMapping): string[] {
-	return carriedFields(mapping).filter((name) => !SNAPSHOT_FIELDS.includes(name));
+	let extras = extraFieldsOf.get(mapping);
+	if (!extras) extraFieldsOf.set(mapping, (extras = carriedFields(mapping).filter((name) => !SNAPSHOT_FIELDS.includes(name))));
+	return [...extras];
 }
 
 /**

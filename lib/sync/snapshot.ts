@@ -155,10 +155,18 @@ export function storedSnapshot(person: GooglePerson): SyncSnapshot | undefined {
 	return decodeSnapshot(readGoogleField(person, SNAPSHOT_CLIENT_DATA_FIELD));
 }
 
+/** Whether two snapshot values (or two lists of them) are the same; undefined is empty. */
+export function sameSnapshotValue(a: SnapshotValue | SnapshotValue[] | undefined, b: SnapshotValue | SnapshotValue[] | undefined): boolean {
+	// Most values are text: compared as they are, without serialising them.
+	if (a === b) return true;
+	if (typeof a !== 'object' || typeof b !== 'object') return false;
+	return JSON.stringify(a) === JSON.stringify(b);
+}
+
 /** The fields whose values differ between two snapshots (a field present in one only counts), in field order. */
 export function changedFields(base: SyncSnapshot, current: SyncSnapshot): string[] {
 	const names = [...new Set([...SNAPSHOT_FIELDS, ...base.extraFields, ...current.extraFields])];
-	return names.filter((name) => JSON.stringify(base.fields[name]) !== JSON.stringify(current.fields[name]));
+	return names.filter((name) => !sameSnapshotValue(base.fields[name], current.fields[name]));
 }
 
 /** Whether the contact's synced values equal the snapshot it carries: our own sync write coming back. */

@@ -164,7 +164,10 @@ function withCredentialHint(context: IExecuteFunctions, problems: MappingError[]
 	);
 }
 
-type Plan = { mapping: CompiledMapping; options: MappingOptions; spec: MappingSpec } | { error: NodeOperationError; problem: MappingError };
+/** The spec as the sync writers take it: the org's columns they read themselves. */
+type SyncMapping = Omit<MappingSpec, 'catalogs'>;
+
+type Plan = { mapping: CompiledMapping; options: MappingOptions; syncMapping: SyncMapping } | { error: NodeOperationError; problem: MappingError };
 
 /** A failure that is not a spec problem (an expression that does not resolve, metadata that cannot be read) as a plan. */
 function failedPlan(context: IExecuteFunctions, error: unknown, itemIndex: number): Plan {
@@ -174,13 +177,12 @@ function failedPlan(context: IExecuteFunctions, error: unknown, itemIndex: numbe
 
 /**
  * A record bound for a sync writer (it carries its source contact) also carries the spec that made
- * it: the writers compile it both ways to compare the two sides field by field. The org's columns
- * they read themselves.
+ * it: the writers compile it both ways to compare the two sides field by field. The items of a plan
+ * share one copy of it.
  */
-function withSyncMapping(json: Record<string, unknown>, spec: MappingSpec): Record<string, unknown> {
-	if (json.source === undefined) return json;
-	const { catalogs: _catalogs, ...mapping } = spec;
-	return { ...json, mapping };
+function withSyncMapping(json: Record<string, unknown>, mapping: SyncMapping): Record<string, unknown> {
+	if (json.source !== undefined) json.mapping = mapping;
+	return json;
 }
 
 export async function executeContactFieldMapping(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
@@ -206,7 +208,8 @@ export async function executeContactFieldMapping(this: IExecuteFunctions): Promi
 			if (known) return known;
 			const result = compileMapping(spec);
 			const all = withCredentialHint(this, [...problems, ...(result.ok ? [] : result.errors)]);
-			const plan: Plan = result.ok && all.length === 0 ? { mapping: result.mapping, options, spec } : { error: specError(this, all, itemIndex), problem: all[0] };
+			const { catalogs: _catalogs, ...syncMapping } = spec;
+			const plan: Plan = result.ok && all.length === 0 ? { mapping: result.mapping, options, syncMapping } : { error: specError(this, all, itemIndex), problem: all[0] };
 			plans.set(key, plan);
 			return plan;
 		} catch (error) {
@@ -233,7 +236,7 @@ export async function executeContactFieldMapping(this: IExecuteFunctions): Promi
 			fail(itemIndex, new NodeOperationError(this.getNode(), mapped.error.message, { itemIndex, description: mapped.error.fix }), mapped.error);
 			continue;
 		}
-		output.push({ json: withSyncMapping(mapped.json, plan.spec) as IDataObject, pairedItem: { item: itemIndex } });
+		output.push({ json: withSyncMapping(mapped.json, plan.syncMapping) as IDataObject, pairedItem: { item: itemIndex } });
 	}
 	return [output];
 }
