@@ -84,7 +84,7 @@ const FIELD = {
 } as const;
 
 const EXAMPLE_ORG = 'https://contoso.crm.dynamics.com';
-const DYNAMICS_HOST = /^[a-z0-9-]+\.(api\.)?crm\d*\.(dynamics\.com|microsoftdynamics\.us|microsoftdynamics\.de|dynamics\.cn|appsplatform\.us)$/;
+const DYNAMICS_HOST = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?\.(api\.)?crm\d*\.(dynamics\.com|microsoftdynamics\.us|microsoftdynamics\.de|dynamics\.cn|appsplatform\.us)$/;
 /** A pasted Web API URL: [org path]/api/data[/v9.2][/anything]; group 1 is the org path, group 2 the version. */
 const API_PATH = /^(.*?)\/api\/data(?:\/v(\d+(?:\.\d+)*))?(?:\/.*)?$/i;
 const VERSION = /^v?(\d+)\.(\d+)(\.\d+)*$/i;
@@ -144,11 +144,18 @@ export function normaliseOrgUrl(value: unknown, customEndpoint: boolean): { orgU
 	if (customEndpoint) return { orgUrl: `${url.origin}${path}`, versionInUrl };
 
 	const suggestion = `https://${url.hostname}`;
-	if (!DYNAMICS_HOST.test(url.hostname)) {
+	// A trailing dot names the same host (DNS root); it is refused with the fix rather than kept in the token's scope.
+	const host = url.hostname.replace(/\.+$/, '');
+	if (!DYNAMICS_HOST.test(host)) {
+		// The URL parser turns look-alike letters (Cyrillic "а" for "a") into punycode: say why the host looks wrong.
+		const lookAlike = /(^|\.)xn--/.test(url.hostname) ? ' It contains letters that only look like Latin ones (it reads as punycode "xn--..."): type the address again.' : '';
 		throw new DynamicsSettingsError(
 			FIELD.rootServiceAddress,
-			`"${url.hostname}" is not a Dynamics 365 host. Use your environment's URL, e.g. ${EXAMPLE_ORG} (hosts under dynamics.com, microsoftdynamics.us, microsoftdynamics.de, dynamics.cn or appsplatform.us). For on-premises or a test server, turn on "Use Custom Endpoint".`,
+			`"${url.hostname}" is not a Dynamics 365 host.${lookAlike} Use your environment's URL, e.g. ${EXAMPLE_ORG} (hosts under dynamics.com, microsoftdynamics.us, microsoftdynamics.de, dynamics.cn or appsplatform.us). For on-premises or a test server, turn on "Use Custom Endpoint".`,
 		);
+	}
+	if (host !== url.hostname) {
+		throw new DynamicsSettingsError(FIELD.rootServiceAddress, `must not end the host name with a dot. Use https://${host}`);
 	}
 	if (url.port) {
 		throw new DynamicsSettingsError(FIELD.rootServiceAddress, `must not name a port (:${url.port}). Use ${suggestion}`);
