@@ -60,6 +60,8 @@ export interface SendOptions {
 	timeoutMs?: number;
 	/** Return responses of 400 and above instead of throwing: a failed $batch still carries per-operation results. */
 	returnErrors?: boolean;
+	/** Safe to send again though its method is not (a $batch without creates): retried like a GET after a dropped connection. */
+	idempotent?: boolean;
 }
 
 export interface ODataPage<T> {
@@ -196,6 +198,7 @@ export class DynamicsClient {
 			headers: { ...headers, ...options.headers },
 			body,
 			timeoutMs: options.timeoutMs ?? this.timeoutMs,
+			...(options.idempotent ? { idempotent: true } : {}),
 		};
 		const response = await this.transport(request);
 		if (response.status >= 400 && !options.returnErrors) throw errorFromResponse(request, response);

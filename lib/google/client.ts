@@ -11,7 +11,7 @@
  */
 import type { people_v1 } from '@googleapis/people';
 import { normalizeEmail } from '../mapping/normalize';
-import { createPeopleApi, type GoogleConnectionOptions } from './connection';
+import { PEOPLE_ROOT_URL, createPeopleApi, type GoogleConnectionOptions } from './connection';
 import { ContactConflictError, GooglePeopleError, toGooglePeopleError } from './errors';
 import { mutationQueueFor, type MutationQueue } from './mutation-queue';
 
@@ -120,6 +120,8 @@ function personResult(operation: string, index: number, response: people_v1.Sche
 
 export class GoogleContactsClient {
 	readonly api: people_v1.People;
+	/** The account's per-process caches (the contact index) are shared under this key: API root and mutation queue key (the credential). */
+	readonly accountKey?: string;
 	private readonly mutations: MutationQueue;
 	private readonly readConcurrency: number;
 	/** Group look-ups by name, so asking twice (even at once) creates a group once. */
@@ -131,6 +133,7 @@ export class GoogleContactsClient {
 		}
 		this.api = createPeopleApi(options);
 		this.mutations = mutationQueueFor(options.mutationQueueKey);
+		if (options.mutationQueueKey !== undefined) this.accountKey = `${options.rootUrl ?? PEOPLE_ROOT_URL}|${options.mutationQueueKey}`;
 		this.readConcurrency = Math.max(1, options.readConcurrency ?? 4);
 	}
 
@@ -208,7 +211,7 @@ export class GoogleContactsClient {
 			strategy = wanted.size + 1 < listingRequests ? 'search' : 'list';
 		}
 		if (strategy === 'search') {
-			const found = await this.searchByEmail([...wanted], fields);
+			const found = await this.searchContactsByEmail([...wanted], fields);
 			if (found) return found;
 		}
 		const matches = new Map<string, Person[]>();
@@ -323,6 +326,18 @@ export class GoogleContactsClient {
 		return pending;
 	}
 
+	/** Creates a user contact group; when one of that name exists already (409, e.g. created meanwhile), that one. */
+	async createContactGroup(name: string): Promise<ContactGroup> {
+		try {
+			return await this.mutate('contactGroups.create', () => this.api.contactGroups.create({ requestBody: { contactGroup: { name }, readGroupFields: GROUP_FIELDS } }));
+		} catch (error) {
+			if ((error as GooglePeopleError).httpStatus !== 409) throw error;
+			const created = await this.findContactGroup(name);
+			if (!created) throw error;
+			return created;
+		}
+	}
+
 	/** Adds and removes members (1000 names per request); contacts that do not exist are reported, not fatal. */
 	async modifyGroupMembers(groupResourceName: string, change: { add?: readonly string[]; remove?: readonly string[] }): Promise<GroupMembersResult> {
 		const result: GroupMembersResult = { notFound: [], cannotRemoveLastGroup: [] };
@@ -392,20 +407,14 @@ export class GoogleContactsClient {
 	}
 
 	private async findOrCreateGroup(name: string): Promise<ContactGroup> {
-		const existing = await this.findContactGroup(name);
-		if (existing) return existing;
-		try {
-			return await this.mutate('contactGroups.create', () => this.api.contactGroups.create({ requestBody: { contactGroup: { name }, readGroupFields: GROUP_FIELDS } }));
-		} catch (error) {
-			if ((error as GooglePeopleError).httpStatus !== 409) throw error;
-			const created = await this.findContactGroup(name);
-			if (!created) throw error;
-			return created;
-		}
+		return (await this.findContactGroup(name)) ?? this.createContactGroup(name);
 	}
 
-	/** Search: a warm-up, then one query per email; undefined when a result list was cut at 30 (a listing is needed). */
-	private async searchByEmail(emails: string[], fields: string[]): Promise<Map<string, Person[]> | undefined> {
+	/**
+	 * Search: a warm-up, then one query per (normalized) email; undefined when a result list was cut at
+	 * 30 (a listing is needed). The search index may lag recent writes.
+	 */
+	async searchContactsByEmail(emails: readonly string[], fields: readonly string[]): Promise<Map<string, Person[]> | undefined> {
 		const readMask = mask(fields, 'personFields');
 		await this.call('people.searchContacts', () => this.api.people.searchContacts({ query: '', readMask, pageSize: 1 }));
 		const answers = await mapConcurrently(emails, this.readConcurrency, (email) =>

@@ -1,25 +1,28 @@
 /**
  * The Google Contacts writer of the sync (Dynamics 365 → Google Contacts), n8n-free. It takes the
  * Contact Field Mapping's records and, for the whole run at once:
- * 1. finds each record's Google counterpart in bulk: the Dynamics link column's resource name
- *    (batchGet, 200 a request), else the contact whose clientData links to the Dynamics contact,
- *    else the emails (case-blind). Few emails are searched; many, a record that found nothing (it
- *    would be created: search lags behind writes) or a deletion (only clientData knows who is linked)
- *    make it list the account once instead, 1000 contacts a request;
+ * 1. finds each record's Google counterpart in bulk: the Dynamics link column's resource name,
+ *    else the contact whose clientData links to the Dynamics contact, else the emails (case-blind).
+ *    Links and emails come from the account's contact index (lib/google/contact-index), kept per
+ *    process: listed once, then only what changed since (sync token), the run's own writes recorded
+ *    at once. With no index yet, a few emails in a large account are searched instead, unless a
+ *    record finds nothing there (it would be created: search lags behind writes) or a deletion needs
+ *    clientData. Counterparts not read in full on the way are read by batchGet (200 a request);
  * 2. decides per record (lib/sync/decide: link, compare before write, three-way merge against the
  *    snapshot the contact carries, tombstones, deletion and unsubscribe tags);
  * 3. stops before any write when the deletions would trip the mass-deletion guard;
  * 4. acts in bulk: batchCreateContacts and batchUpdateContacts (200 a call, serialised by the
- *    client's mutation queue), an update naming only the Person fields it changes; a contact changed
- *    meanwhile (stale etag) is read again and decided anew; then group tags (members:modify, 1000 a
- *    call; a group is created when missing); then the Google link into the Dynamics link column
- *    ($batch, only where it differs).
+ *    client's mutation queue), a new contact created in its tag groups, an update naming only the
+ *    Person fields it changes; a contact changed meanwhile (stale etag) is read again and decided
+ *    anew; then the other group tags (members:modify, 1000 a call; a group is created when missing);
+ *    then the Google link into the Dynamics link column ($batch, only where it differs).
  * A dry run does all the reading and deciding and writes nothing. Nothing is ever deleted.
  */
 import { batchOperations, executeBatch } from '../dynamics/batch';
 import type { DynamicsClient } from '../dynamics/client';
 import { buildQuery, inFilterChunks, isGuid } from '../dynamics/odata';
 import { PEOPLE_LIMITS, type ContactGroup, type ContactUpdate, type GoogleContactsClient, type Person } from '../google/client';
+import { ContactIndex, SYNC_PERSON_FIELDS, contactIndexFor } from '../google/contact-index';
 import { readGoogleField, writeGoogleField, type GooglePerson } from '../google/fields';
 import { ContactConflictError, GoogleAuthorizationError, type GooglePeopleError } from '../google/errors';
 import { LINK_KEYS, mapContact } from '../mapping/mapper';
@@ -33,10 +36,10 @@ import { SNAPSHOT_CLIENT_DATA_FIELD, SNAPSHOT_FIELDS, encodeSnapshot, googleSnap
 import type { SyncSummary } from './summary';
 import { SyncMappings, WriterReport, dynamicsSideSnapshot, googleSideSnapshot, guardDeletions, type ReadResult, type RecordOutcome, type RecordProblem, type SyncMapping, type SyncRecord } from './writer-common';
 
-/** Every Person field the writer reads: the synced values, the sync's clientData and the groups. */
-export const SYNC_PERSON_FIELDS = ['names', 'emailAddresses', 'phoneNumbers', 'addresses', 'organizations', 'birthdays', 'biographies', 'nicknames', 'urls', 'userDefined', 'clientData', 'memberships', 'metadata'];
+export { SYNC_PERSON_FIELDS };
 
 const LINK_FIELD = `clientData:${LINK_KEYS.googleDynamicsContactId}`;
+const MY_CONTACTS_GROUP = 'contactGroups/myContacts';
 /** Writes only need the new resource name and etag back. */
 const WRITE_READ_MASK = ['metadata'];
 
@@ -131,80 +134,97 @@ interface Entry {
 
 const memberOf = (person: GooglePerson, group: string | undefined): boolean => group !== undefined && (readGoogleField(person, 'memberships') as string[]).includes(group);
 const textOf = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
-const push = <K, V>(map: Map<K, V[]>, key: K, value: V) => map.set(key, [...(map.get(key) ?? []), value]);
 
 /**
- * The Google side of the lookup: contacts by resource name (the Dynamics link column), by the
- * Dynamics contact they link to (clientData) and by email, from batchGet, search or one listing.
+ * The Google side of the lookup: contacts read in full by resource name (batchGet, 200 a request),
+ * found through the Dynamics link column, the Dynamics contact their clientData links to, or their
+ * emails. Links and emails come from the account's contact index (lib/google/contact-index: one
+ * listing, then only the changes since), or from search when the index is not built yet and a few
+ * emails cost fewer requests than building it.
  */
 class GoogleDirectory {
 	private readonly byResource = new Map<string, GooglePerson>();
-	private readonly byLink = new Map<string, GooglePerson[]>();
-	private readonly byEmail = new Map<string, GooglePerson[]>();
-	/** Contacts that link to a Dynamics contact (known once the account was listed). */
-	linkedCount = 0;
-	/** The account's contact count, when the probe read it. */
-	private total?: number;
+	/** Where links and emails are looked up; empty until lookUp. */
+	private keys = new ContactIndex();
+	/** The account's index when the keys are it: the run's own writes are recorded there. */
+	private accountIndex?: ContactIndex;
 
 	constructor(private readonly google: GoogleContactsClient) {}
 
-	async readResources(resourceNames: string[]): Promise<void> {
-		const found = await this.google.getContacts(resourceNames, SYNC_PERSON_FIELDS);
+	/**
+	 * Makes links and emails answerable. `searchable`: search may stand in for an unbuilt index, as
+	 * long as every record then finds a counterpart (`allFound`): one that found nothing would be
+	 * created, and only a listing is sure (search lags behind writes, and misses links that survived
+	 * an email change).
+	 */
+	async lookUp(contactIds: ReadonlySet<string>, emails: ReadonlySet<string>, searchable: boolean, allFound: () => boolean): Promise<void> {
+		const index = contactIndexFor(this.google.accountKey);
+		const search = searchable && emails.size > 0 && !index.current;
+		// The listing's first page tells the account's size: search (a warm-up plus one request per email) may cost less than the other pages.
+		const abandonFullListing = search ? (total: number) => emails.size + 1 < Math.ceil(total / PEOPLE_LIMITS.pageSize) - 1 : undefined;
+		// The run's contacts passing by in a listing need no second read.
+		const seen = (read: Person) => {
+			const person = read as GooglePerson;
+			const link = textOf(readGoogleField(person, LINK_FIELD));
+			const named = (link !== undefined && contactIds.has(link)) || (readGoogleField(person, 'emailAddresses') as string[]).some((email) => emails.has(normalizeEmail(email)));
+			if (named) this.byResource.set(person.resourceName as string, person);
+		};
+		if (!(await index.refresh(this.google, { abandonFullListing, seen }))) {
+			const found = await this.google.searchContactsByEmail([...emails], SYNC_PERSON_FIELDS);
+			for (const person of [...(found?.values() ?? [])].flat() as GooglePerson[]) {
+				this.keys.put(person);
+				this.byResource.set(person.resourceName as string, person);
+			}
+			if (found && allFound()) return;
+			await index.refresh(this.google, { seen });
+		}
+		this.keys = index;
+		this.accountIndex = index;
+	}
+
+	/** Reads in full the contacts not read yet. */
+	async read(resourceNames: readonly string[]): Promise<void> {
+		const unread = [...new Set(resourceNames)].filter((resourceName) => !this.byResource.has(resourceName));
+		if (!unread.length) return;
+		const found = await this.google.getContacts(unread, SYNC_PERSON_FIELDS);
 		for (const [resourceName, person] of found) this.byResource.set(resourceName, person as GooglePerson);
 	}
 
-	/** Search (a warm-up plus one request per email) when that is cheaper than listing; false when listing is. */
-	async searchIfCheaper(emails: string[]): Promise<boolean> {
-		const probe = await this.google.listConnectionsPage({ personFields: ['metadata'], pageSize: 1 });
-		this.total = probe.totalItems ?? undefined;
-		if (emails.length + 1 >= Math.ceil((this.total ?? 0) / PEOPLE_LIMITS.pageSize)) return false;
-		const found = await this.google.findContactsByEmail(emails, SYNC_PERSON_FIELDS, { strategy: 'search' });
-		const seen = new Set<string>();
-		for (const people of found.values()) {
-			for (const person of people as GooglePerson[]) {
-				if (seen.has(person.resourceName as string)) continue;
-				seen.add(person.resourceName as string);
-				this.index(person, undefined, undefined);
-			}
-		}
-		return true;
+	/** The contacts the keys name for a Dynamics contact: linked to it, or with one of its emails. */
+	candidates(contactId: string, emails: readonly string[]): string[] {
+		return [...this.keys.linkedTo(contactId), ...emails.flatMap((email) => this.keys.withEmail(email))];
 	}
 
-	/** Lists the whole account once, keeping the contacts that link to `links` or have one of `emails`. */
-	async list(links: ReadonlySet<string>, emails: ReadonlySet<string>): Promise<void> {
-		this.byLink.clear();
-		this.byEmail.clear();
-		this.linkedCount = 0;
-		// An empty account (a first sync into a new one) has nothing to list.
-		if (this.total === 0) return;
-		for await (const page of this.google.listConnections({ personFields: SYNC_PERSON_FIELDS })) {
-			for (const person of page.people as GooglePerson[]) {
-				if (textOf(readGoogleField(person, LINK_FIELD))) this.linkedCount++;
-				this.index(person, links, emails);
-			}
-		}
+	/** A contact the run wrote, as it is now. */
+	recordWrite(person: GooglePerson): void {
+		this.accountIndex?.put(person);
 	}
 
-	private index(person: GooglePerson, links: ReadonlySet<string> | undefined, emails: ReadonlySet<string> | undefined): void {
-		const link = textOf(readGoogleField(person, LINK_FIELD));
-		if (link !== undefined && (!links || links.has(link))) push(this.byLink, link, person);
-		for (const email of new Set((readGoogleField(person, 'emailAddresses') as string[]).map(normalizeEmail))) {
-			if (!emails || emails.has(email)) push(this.byEmail, email, person);
-		}
+	get linkedCount(): number {
+		return this.keys.linkedCount;
 	}
 
 	resource(resourceName: string): GooglePerson | undefined {
 		return this.byResource.get(resourceName);
 	}
 
+	/** The contacts, as read, whose clientData links to this Dynamics contact. */
 	linkedTo(contactId: string): GooglePerson[] {
-		return this.byLink.get(contactId) ?? [];
+		return this.readAs(this.keys.linkedTo(contactId)).filter((person) => textOf(readGoogleField(person, LINK_FIELD)) === contactId);
 	}
 
+	/** The contacts, as read, with one of these emails. */
 	withEmails(emails: readonly string[]): GooglePerson[] {
-		const found = new Map<string, GooglePerson>();
-		for (const email of emails) for (const person of this.byEmail.get(email) ?? []) found.set(person.resourceName as string, person);
-		return [...found.values()];
+		const wanted = new Set(emails);
+		const named = this.readAs(emails.flatMap((email) => this.keys.withEmail(email)));
+		return named.filter((person) => (readGoogleField(person, 'emailAddresses') as string[]).some((email) => wanted.has(normalizeEmail(email))));
+	}
+
+	private readAs(resourceNames: readonly string[]): GooglePerson[] {
+		return [...new Set(resourceNames)].flatMap((resourceName): GooglePerson[] => {
+			const person = this.byResource.get(resourceName);
+			return person ? [person] : [];
+		});
 	}
 }
 
@@ -299,6 +319,15 @@ class GoogleSyncRun {
 		this.groupsByName = new Map(groups.filter((group) => group.groupType === 'USER_CONTACT_GROUP' && group.name).map((group) => [group.name as string, group]));
 	}
 
+	/** A group's resource name; a missing group is created (the groups were listed at the start of the run). */
+	private async groupResource(name: string): Promise<string> {
+		const known = this.groupName(name);
+		if (known !== undefined) return known;
+		const group = await this.google.createContactGroup(name);
+		this.groupsByName.set(name, group);
+		return group.resourceName as string;
+	}
+
 	private groupName(name: string | undefined): string | undefined {
 		return name === undefined ? undefined : this.groupsByName.get(name)?.resourceName ?? undefined;
 	}
@@ -315,18 +344,19 @@ class GoogleSyncRun {
 
 	private async findCounterparts(): Promise<void> {
 		const entries = this.live();
-		const deletions = entries.filter((entry) => entry.record.event === 'deleted');
 		const upserts = entries.filter((entry) => entry.record.event !== 'deleted');
+		const unlinked = entries.filter((entry) => entry.record.event === 'deleted' || entry.record.matchKeys.linkId === undefined);
+		// Only clientData tells which contact a deleted Dynamics contact was linked to: that needs the index.
+		const tagsDeletions = this.settings.trashGroup !== undefined && unlinked.some((entry) => entry.record.event === 'deleted');
+		const lookingUp = tagsDeletions ? unlinked : unlinked.filter((entry) => entry.record.event !== 'deleted');
+		const candidates = (entry: Entry) => this.directory.candidates(entry.record.sourceId, entry.record.event === 'deleted' ? [] : entry.record.matchKeys.emails);
+		if (lookingUp.length) {
+			const contactIds = new Set(lookingUp.map((entry) => entry.record.sourceId));
+			const emails = new Set(lookingUp.flatMap((entry) => entry.record.matchKeys.emails));
+			await this.directory.lookUp(contactIds, emails, !tagsDeletions, () => lookingUp.every((entry) => candidates(entry).length > 0));
+		}
 		const linkIds = upserts.map((entry) => entry.record.matchKeys.linkId).filter((id): id is string => id !== undefined && /^people\/[^/\s]+$/.test(id));
-		if (linkIds.length) await this.directory.readResources(linkIds);
-		const unlinked = upserts.filter((entry) => entry.record.matchKeys.linkId === undefined);
-		const emails = [...new Set(unlinked.flatMap((entry) => entry.record.matchKeys.emails))];
-		// Only clientData tells which contact a deleted Dynamics contact was linked to: that needs the listing.
-		let list = deletions.length > 0 && this.settings.trashGroup !== undefined;
-		if (!list && unlinked.length) list = emails.length === 0 || !(await this.directory.searchIfCheaper(emails));
-		// A record that found nothing would be created: only the listing is sure (no search lag) and sees links that survived an email change.
-		if (!list) list = unlinked.some((entry) => this.directory.linkedTo(entry.record.sourceId).length === 0 && this.directory.withEmails(entry.record.matchKeys.emails).length === 0);
-		if (list) await this.directory.list(new Set(entries.map((entry) => entry.record.sourceId)), new Set(emails));
+		await this.directory.read([...linkIds, ...lookingUp.flatMap(candidates)]);
 		for (const entry of entries) this.resolve(entry);
 	}
 
@@ -497,14 +527,31 @@ class GoogleSyncRun {
 	private async createContacts(): Promise<void> {
 		const creating = this.live().filter((entry) => entry.plan?.create);
 		if (!creating.length) return;
+		await this.tagInCreates(creating);
 		const results = await this.google.createContacts(creating.map((entry) => entry.plan!.create as Person), WRITE_READ_MASK);
 		creating.forEach((entry, position) => {
 			const result = results[position];
 			if (result.ok) {
 				entry.targetId = result.person.resourceName ?? undefined;
 				entry.wrote.google = true;
+				this.directory.recordWrite({ ...entry.plan!.create, resourceName: entry.targetId });
 			} else this.fail(entry, writeProblem(result.error));
 		});
+	}
+
+	/** A new contact's group tags go into its create (memberships), saving a members:modify; a missing group is created first. */
+	private async tagInCreates(creating: Entry[]): Promise<void> {
+		for (const entry of creating) {
+			const plan = entry.plan as Plan;
+			const adds = plan.groups.filter((tag) => tag.add);
+			if (!adds.length) continue;
+			const person = plan.create as GooglePerson;
+			// A contact created with memberships goes only into those: it stays in My Contacts, as one tagged afterwards does.
+			const groups = person.memberships?.length ? (readGoogleField(person, 'memberships') as string[]) : [MY_CONTACTS_GROUP];
+			for (const tag of adds) groups.push(await this.groupResource(tag.group));
+			writeGoogleField(person, 'memberships', [...new Set(groups)]);
+			plan.groups = plan.groups.filter((tag) => !tag.add);
+		}
 	}
 
 	/** Batch updates; a contact changed meanwhile is read again and decided anew, up to `conflictRounds` times. */
@@ -517,6 +564,7 @@ class GoogleSyncRun {
 				const result = results[position];
 				if (result.ok) {
 					entry.wrote.google = true;
+					this.directory.recordWrite({ ...entry.current, ...entry.plan!.update!.person });
 					return;
 				}
 				if (result.error instanceof ContactConflictError) stale.push(entry);
@@ -571,7 +619,7 @@ class GoogleSyncRun {
 		}
 		for (const [name, change] of changes) {
 			let resourceName = this.groupName(name);
-			if (resourceName === undefined && change.add.size) resourceName = (await this.google.ensureContactGroup(name)).resourceName ?? undefined;
+			if (resourceName === undefined && change.add.size) resourceName = await this.groupResource(name);
 			// Nobody can be in a group that does not exist: removing is done.
 			if (resourceName === undefined) continue;
 			const result = await this.google.modifyGroupMembers(resourceName, { add: [...change.add.keys()], remove: [...change.remove.keys()] });

@@ -92,7 +92,12 @@ describe('first sync', () => {
 		const jan = only(contacts[0].contactid);
 		expect(jan).toMatchObject({ names: [expect.objectContaining({ givenName: 'Jan', familyName: 'van der Berg' })], organizations: [expect.objectContaining({ name: 'Berg & Zonen', title: 'Directeur' })] });
 		expect(isOwnEcho(jan)).toBe(true);
-		expect(writes()).toEqual({ 'people.batchCreateContacts': 1, 'contactGroups.create': 1, 'contactGroups.members.modify': 1 });
+		// The opted-out contact is created in "Dynamics 365 Unsubscribes" (made first), staying in My Contacts: no members:modify.
+		expect(writes()).toEqual({ 'people.batchCreateContacts': 1, 'contactGroups.create': 1 });
+		const unsubscribes = groupNamed('Dynamics 365 Unsubscribes')!.resourceName;
+		const optedOut = contacts.filter((contact) => contact.donotbulkemail === true && contact.emailaddress1);
+		expect(optedOut.length).toBeGreaterThan(0);
+		for (const contact of optedOut) expect(groupsOf(only(contact.contactid))).toEqual(expect.arrayContaining(['contactGroups/myContacts', unsubscribes]));
 
 		const second = await sync(contacts.map((contact) => record(contact, 'resync')));
 		expect(writes()).toEqual({});
@@ -446,24 +451,74 @@ describe('requests for 1,000 contacts', () => {
 		const first = await sync(contacts.map((contact) => record(contact)));
 		const created = first.summary.counts.created;
 		expect(created).toBeGreaterThan(990);
-		// The groups, the count probe (the account is empty: nothing to list), 5 creates of 200, then the unsubscribe group:
-		// looked for once more as it is created (a race with another creator ends in a 409), and its new members.
-		expect(sim.counters.snapshot()).toEqual({
-			token: 1,
-			'contactGroups.list': 2,
-			'people.connections.list': 1,
-			'people.batchCreateContacts': 5,
-			'contactGroups.create': 1,
-			'contactGroups.members.modify': 1,
-		});
+		// The groups, the (empty) account listed, the unsubscribe group created, 5 creates of 200 that put opted-out contacts in it.
+		expect(sim.counters.snapshot()).toEqual({ token: 1, 'contactGroups.list': 1, 'people.connections.list': 1, 'contactGroups.create': 1, 'people.batchCreateContacts': 5 });
 
+		// A client without a credential key shares no index: each run lists the account (one page of 1000), which also reads the counterparts.
 		const second = await sync(contacts.map((contact) => record(contact, 'resync')));
 		expect(second.summary.counts).toMatchObject({ unchanged: created, failed: 0 });
-		expect(sim.counters.snapshot()).toEqual({ token: 1, 'contactGroups.list': 1, 'people.connections.list': 2 });
+		expect(sim.counters.snapshot()).toEqual({ token: 1, 'contactGroups.list': 1, 'people.connections.list': 1 });
 
 		const edited = contacts.map((contact) => org.update(contact.contactid as string, { jobtitle: 'Partner' }));
 		const third = await sync(edited.map((contact) => record(contact)));
 		expect(third.summary.counts).toMatchObject({ updated: created, failed: 0 });
-		expect(sim.counters.snapshot()).toEqual({ token: 1, 'contactGroups.list': 1, 'people.connections.list': 2, 'people.batchUpdateContacts': 5 });
+		expect(sim.counters.snapshot()).toEqual({ token: 1, 'contactGroups.list': 1, 'people.connections.list': 1, 'people.batchUpdateContacts': 5 });
+	});
+});
+
+describe('runs of one credential: the account\'s contact index', () => {
+	/** A client like the node's: keyed by its credential, so runs in this process share the account's index. */
+	const keyed = () => {
+		const auth = createOAuth2Client({ clientId: sim.clientId, clientSecret: sim.clientSecret, refreshToken: sim.refreshToken, tokenUrl: sim.tokenUrl });
+		return new GoogleContactsClient({ auth, rootUrl: sim.rootUrl, retry: { baseDelayMs: 5, maxDelayMs: 50 }, mutationQueueKey: `credential-${expect.getState().currentTestName}` });
+	};
+	const keyedSync = async (inputs: ReadResult[], settings: Partial<GoogleWriterSettings> = {}) => {
+		sim.counters.reset();
+		return writeToGoogle(inputs, { google: keyed(), settings, catalog });
+	};
+	const listings = () => sim.counters.snapshot()['people.connections.list'];
+
+	it('later runs read only what changed since: a contact made meanwhile in Google with the email is matched, never duplicated', async () => {
+		const contacts = ['ada', 'bo', 'cy', 'di', 'ed', 'flo'].map((name) => org.create({ firstname: name, lastname: 'Example', emailaddress1: `${name}@example.org` }));
+		await keyedSync(contacts.slice(0, 3).map((contact) => record(contact)));
+		expect(listings()).toBe(1);
+		// The user adds a contact in Google with the fourth contact's email, in other case.
+		const made = googleOwn({ names: [{ givenName: 'di', familyName: 'Example' }], emailAddresses: [{ value: 'DI@example.org' }] });
+
+		const second = await keyedSync(contacts.slice(3).map((contact) => record(contact)));
+		expect(second.outcomes.map((outcome) => outcome.action)).toEqual(['update', 'create', 'create']);
+		expect(second.outcomes[0].targetId).toBe(made.resourceName);
+		// One incremental listing (the first run's three creates and the user's contact, read in full as they pass), one create call.
+		expect(sim.counters.snapshot()).toEqual({ token: 1, 'contactGroups.list': 1, 'people.connections.list': 1, 'people.batchCreateContacts': 1, 'people.batchUpdateContacts': 1 });
+		for (const contact of contacts) expect(byLink(contact.contactid)).toHaveLength(1);
+		expect(sim.state.listAll()).toHaveLength(6);
+	});
+
+	it('its own creates are known at once, before Google lists them: the same records again are matched by link, not created twice', async () => {
+		const contacts = org.seed(3);
+		const created = await keyedSync(contacts.map((contact) => record(contact)));
+		const again = await keyedSync(contacts.map((contact) => record(contact)));
+		expect(again.outcomes.map((outcome) => [outcome.action, outcome.targetId])).toEqual(created.outcomes.map((outcome) => ['skip-equal', outcome.targetId]));
+		expect(sim.state.listAll()).toHaveLength(3);
+	});
+
+	it('a deletion finds its counterpart through the index (no listing of the account) and tags it; a contact deleted in Google leaves the index', async () => {
+		const contacts = org.seed(3);
+		await keyedSync(contacts.map((contact) => record(contact)));
+		const [gone, removed] = [only(contacts[0].contactid), only(contacts[1].contactid)];
+		sim.state.deleteContact(removed.resourceName as string);
+		const result = await keyedSync([record(contacts[0], 'deleted'), record(contacts[1], 'deleted')]);
+		expect(result.outcomes.map((outcome) => [outcome.action, outcome.targetId])).toEqual([['tag-deleted', gone.resourceName], ['skip-no-counterpart', undefined]]);
+		expect(sim.counters.snapshot()).toEqual({ token: 1, 'contactGroups.list': 1, 'people.connections.list': 1, 'contactGroups.create': 1, 'contactGroups.members.modify': 1 });
+	});
+
+	it('an expired sync token costs one refused request, then the account is listed again; nothing is duplicated', async () => {
+		const contacts = org.seed(4);
+		await keyedSync(contacts.slice(0, 2).map((contact) => record(contact)));
+		sim.state.expireSyncTokens();
+		const result = await keyedSync(contacts.map((contact) => record(contact)));
+		expect(result.outcomes.map((outcome) => outcome.action)).toEqual(['skip-equal', 'skip-equal', 'create', 'create']);
+		expect(listings()).toBe(2);
+		expect(sim.state.listAll()).toHaveLength(4);
 	});
 });
