@@ -159,9 +159,14 @@ function parseGooglePath(name: string): GooglePath {
 	return { kind: 'item', field: itemField, position: Number(position ?? 0), property: itemProperty };
 }
 
+/** The entries of a Person list field that are objects: a list from another node may hold nulls. */
+function entriesOf<T>(items: T[] | null | undefined): T[] {
+	return Array.isArray(items) ? items.filter((item) => typeof item === 'object' && item !== null) : [];
+}
+
 /** Items primary first, then in the API's order (which the API does not guarantee otherwise). */
 function primaryFirst(items: GoogleItem[] | undefined): GoogleItem[] {
-	const list = items ?? [];
+	const list = entriesOf(items);
 	return [...list.filter((item) => item.metadata?.primary === true), ...list.filter((item) => item.metadata?.primary !== true)];
 }
 
@@ -199,11 +204,11 @@ export function readGoogleField(person: GooglePerson, name: string): unknown {
 		case 'deleted':
 			return person.metadata?.deleted === true;
 		case 'memberships': {
-			const groups = (person.memberships ?? []).map((membership) => membership.contactGroupMembership?.contactGroupResourceName);
+			const groups = entriesOf(person.memberships).map((membership) => membership.contactGroupMembership?.contactGroupResourceName);
 			return groups.filter((group): group is string => typeof group === 'string');
 		}
 		case 'keyed':
-			return (person[path.field] ?? []).find((entry) => entry.key === path.key)?.value;
+			return entriesOf(person[path.field]).find((entry) => entry.key === path.key)?.value;
 		case 'list': {
 			const values = primaryFirst(person[path.field]).map((item) => item.value);
 			return values.filter((value): value is string => typeof value === 'string' && value !== '');

@@ -55,6 +55,19 @@ function sourceContact(json: Record<string, unknown>, sides: DirectionInfo): { s
 			},
 		};
 	}
+	// A contact wrapper holding something else (text, a list) is named as such, not as a contact without an id.
+	const wrapper = sides.source === 'dynamics' ? 'contact' : sides.source === 'google' ? 'person' : undefined;
+	if (wrapper && json[wrapper] !== undefined && json[wrapper] !== null && !isObject(json[wrapper])) {
+		const value = json[wrapper];
+		const kind = Array.isArray(value) ? 'a list' : typeof value === 'string' ? `the text ${JSON.stringify(value.slice(0, 40))}` : `the ${typeof value} ${String(value)}`;
+		return {
+			error: {
+				field: wrapper,
+				message: `The item's "${wrapper}" is ${kind}, not a ${APP_NAMES[sides.source]} contact`,
+				fix: `Pass one contact per item, as the ${APP_NAMES[sides.source]} trigger emits it (a contact object under "${wrapper}").`,
+			},
+		};
+	}
 	const event = typeof json.event === 'string' ? json.event : undefined;
 	if (sides.source === 'dynamics') {
 		const record = isObject(json.contact) ? json.contact : event === 'deleted' ? { contactid: json.contactId } : json;
