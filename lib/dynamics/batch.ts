@@ -52,6 +52,10 @@ export const batchOperations = {
 	update(entitySet: string, id: string, changes: Record<string, unknown>, ifMatch = '*'): BatchOperation {
 		return { method: 'PATCH', path: recordPath(entitySet, id), body: changes, headers: { 'If-Match': ifMatch } };
 	},
+	/** Creates the record under an id chosen here (If-None-Match: *): sent again after it landed, it fails 412 instead of creating a twin. */
+	createOnly(entitySet: string, id: string, record: Record<string, unknown>): BatchOperation {
+		return { method: 'PATCH', path: recordPath(entitySet, id), body: record, headers: { 'If-None-Match': '*' } };
+	},
 	upsert(entitySet: string, key: string | Record<string, ODataValue>, record: Record<string, unknown>): BatchOperation {
 		return { method: 'PATCH', path: keyPath(entitySet, key), body: record };
 	},
@@ -179,6 +183,9 @@ export async function sendBatch(client: DynamicsClient, operations: BatchOperati
 		prefer: { continueOnError: true },
 		timeoutMs: options.timeoutMs ?? 180_000,
 		returnErrors: true,
+		// Without a POST the batch may be sent again after a dropped connection: reads, updates that set values
+		// (an ETag-guarded one that landed fails 412 the second time), create-only upserts (412 once they exist).
+		idempotent: operations.every((operation) => operation.method !== 'POST'),
 	};
 	const response = await client.send('POST', '$batch', request);
 	const contentType = response.headers['content-type'];

@@ -16,8 +16,8 @@
  * time budget.
  */
 import { auth as googleAuth, people, type people_v1 } from '@googleapis/people';
-import { nodeHttpTransport, type HttpMethod, type HttpTransport } from '../http/transport';
-import { withRetries, type RetryOptions } from '../http/retry';
+import { nodeHttpTransport, type HttpMethod, type HttpRequest, type HttpTransport } from '../http/transport';
+import { isReadMethod, withRetries, type RetryOptions } from '../http/retry';
 
 export const PEOPLE_ROOT_URL = 'https://people.googleapis.com/';
 export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
@@ -83,9 +83,20 @@ function transportAdapter(transport: HttpTransport, timeoutMs: number | undefine
 	return adapter as GaxiosAdapter;
 }
 
+/**
+ * Writes that may be sent again when their answer was lost: updates carry the etag they were decided
+ * on (one that landed makes the repeat fail FAILED_PRECONDITION, and the sync reads the contact
+ * anew), membership changes are sets, and a group created twice answers 409. Creating contacts is not.
+ */
+const REPEATABLE_WRITES = /(:batchUpdateContacts|:updateContact|\/members:modify|\/v1\/contactGroups)$/;
+
+export function isRepeatablePeopleRequest(request: HttpRequest): boolean {
+	return isReadMethod(request.method) || REPEATABLE_WRITES.test(new URL(request.url).pathname);
+}
+
 /** The People API client with our transport, retry rule and root URL. */
 export function createPeopleApi(options: GoogleConnectionOptions): people_v1.People {
-	const transport = withRetries(options.transport ?? nodeHttpTransport({ timeoutMs: options.timeoutMs }), options.retry);
+	const transport = withRetries(options.transport ?? nodeHttpTransport({ timeoutMs: options.timeoutMs }), { idempotent: isRepeatablePeopleRequest, ...options.retry });
 	return people({
 		version: 'v1',
 		auth: options.auth,

@@ -19,7 +19,7 @@ export interface RetryOptions {
 	sleep?: (ms: number) => Promise<void>;
 	/** 0..1; jitter source. */
 	random?: () => number;
-	/** Requests that may be repeated whatever happened to them; default: GET and HEAD. */
+	/** Requests that may be repeated whatever happened to them; default: GET, HEAD and requests marked idempotent. */
 	idempotent?: (request: HttpRequest) => boolean;
 	onRetry?: (event: RetryEvent) => void;
 }
@@ -42,7 +42,7 @@ export const DEFAULT_RETRY: Required<Omit<RetryOptions, 'onRetry'>> = {
 	now: () => Date.now(),
 	sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 	random: Math.random,
-	idempotent: (request) => isReadMethod(request.method),
+	idempotent: (request) => request.idempotent ?? isReadMethod(request.method),
 };
 
 const READ_METHODS = new Set(['GET', 'HEAD']);

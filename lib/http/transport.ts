@@ -15,6 +15,8 @@ export interface HttpRequest {
 	headers: Record<string, string>;
 	body?: string | Buffer;
 	timeoutMs?: number;
+	/** Safe to send again though its method is not (a $batch without creates): retried like a read after a dropped connection. */
+	idempotent?: boolean;
 }
 
 export interface HttpResponse {

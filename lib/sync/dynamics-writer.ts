@@ -19,6 +19,7 @@
  * A Google deletion carries nothing but the contact's resource name: it finds its Dynamics
  * counterpart only through the link column.
  */
+import { randomUUID } from 'crypto';
 import { rowsMatching } from '../conditions/lookup';
 import type { DynamicsClient } from '../dynamics/client';
 import { batchOperations, executeBatch, type BatchOperation, type BatchResult } from '../dynamics/batch';
@@ -390,7 +391,8 @@ function operationFor(plan: Planned, settings: DynamicsWriterSettings): BatchOpe
 	const { action } = plan.decision;
 	switch (action.kind) {
 		case 'create':
-			return batchOperations.create(CONTACTS, createBody(plan.entry, action.link.onTarget, settings));
+			// Create-only under an id of ours, so a batch whose answer was lost can be sent again without twins.
+			return batchOperations.createOnly(CONTACTS, randomUUID(), createBody(plan.entry, action.link.onTarget, settings));
 		case 'update':
 		case 'conflict-resolved': {
 			const body = updateBody(plan, action, settings);

@@ -258,4 +258,24 @@ describe('executeBatch against the simulator', () => {
 		await expect(sendBatch(simulatorClient(sim), people(1001, -1))).rejects.toThrow('a $batch holds at most 1000 operations, got 1001');
 		await expect(executeBatch(simulatorClient(sim), people(2, -1), { batchSize: 1001 })).rejects.toThrow('the batch size must be a whole number from 1 to 1000, got 1001');
 	});
+
+	it('sends a batch without creates again when its answer was lost; one with a POST create never (it could make twins)', async () => {
+		sim.counters.reset();
+		const contact = sim.state.createContact({ lastname: 'Hopper' });
+		const newId = '8f6b1c2e-0b5e-4f7a-9a51-3c1d2e4f5a60';
+		sim.faults.add({ route: 'batch', resetAfterHandling: true, count: 1 });
+		const results = await executeBatch(simulatorClient(sim), [
+			batchOperations.update('contacts', contact.id, { jobtitle: 'Rear Admiral' }, `W/"${contact.version}"`),
+			batchOperations.createOnly('contacts', newId, { lastname: 'Lovelace' }),
+		]);
+		// The second delivery met the first: the ETag moved on and the record exists, so both parts answer 412 and nothing is doubled.
+		expect(results.map((result) => result.status)).toEqual([412, 412]);
+		expect(sim.state.getContact(contact.id)!.values.jobtitle).toBe('Rear Admiral');
+		expect(sim.state.listContacts().filter((record) => record.values.lastname === 'Lovelace').map((record) => record.id)).toEqual([newId]);
+		expect(sim.counters.snapshot().batch).toBe(2);
+
+		sim.faults.add({ route: 'batch', resetAfterHandling: true, count: 1 });
+		await expect(executeBatch(simulatorClient(sim), [batchOperations.create('contacts', { lastname: 'Twinless' })])).rejects.toThrow(/ECONNRESET|socket hang up/);
+		expect(sim.counters.snapshot().batch).toBe(3);
+	});
 });

@@ -124,7 +124,7 @@ describe('creates, links and the second run', () => {
 		expect(linkOf(people[0])).toBe(first.outcomes[0].targetId);
 		expect(storedSnapshot(fullPerson(people[0]))?.fields).toMatchObject({ 'names.givenName': 'Ada', emailAddresses: ['ada@example.com'] });
 		// One $batch for both creates, one People API call for both links.
-		expect(dynamicsSim.counters.snapshot()).toMatchObject({ batch: 1, 'batch:contacts.create': 2 });
+		expect(dynamicsSim.counters.snapshot()).toMatchObject({ batch: 1, 'batch:contacts.update': 2 });
 		expect(googleSim.counters.snapshot()['people.batchUpdateContacts']).toBe(1);
 
 		const second = await syncPeople(people);
@@ -281,6 +281,23 @@ describe('concurrency: stale ETags are read and decided again', () => {
 		expect(contactById(contact)).toMatchObject({ lastname: 'McCarthy Jr', jobtitle: 'Emeritus' });
 		// The first $batch part was refused (412), the second carried the fresh ETag.
 		expect(dynamicsSim.counters.snapshot()['batch:contacts.update']).toBe(2);
+	});
+
+	it('a $batch carried out whose answer is lost (connection reset) is sent again: no twin is created, the update stays, every record is linked', async () => {
+		const { person, contact } = await syncedPair('Barbara', 'Liskov', 'liskov@example.com');
+		editGoogle(person, { names: [{ givenName: 'Barbara', familyName: 'Liskov-Jones' }] });
+		const newcomer = addPerson('Edsger', 'Dijkstra', ['ewd@example.com']);
+		dynamicsSim.faults.add({ route: 'batch', resetAfterHandling: true, count: 1 });
+
+		const run = await syncPeople([person, newcomer]);
+
+		expect(dynamicsSim.faults.injectedCounts()).toMatchObject({ resetAfterHandling: 1 });
+		expect(run.summary.counts.failed).toBe(0);
+		expect(contacts().filter((row) => row.emailaddress1 === 'ewd@example.com')).toHaveLength(1);
+		expect(contactById(contact)).toMatchObject({ lastname: 'Liskov-Jones' });
+		expect(linkOf(newcomer)).toBe(contacts().find((row) => row.emailaddress1 === 'ewd@example.com')?.id);
+		// The repeated batch met its own first delivery: the create-only part and the ETag-guarded update answered 412.
+		expect(dynamicsSim.counters.snapshot()).toMatchObject({ batch: 2 });
 	});
 });
 
@@ -448,7 +465,7 @@ describe('requests', () => {
 
 		expect(created.summary.counts.created).toBe(1000);
 		// Email lookups (about 33 emails a request over the three columns), $batch writes of 100, links stored 200 a call.
-		expect(first.dynamics).toMatchObject({ batch: 10, 'batch:contacts.create': 1000 });
+		expect(first.dynamics).toMatchObject({ batch: 10, 'batch:contacts.update': 1000 });
 		expect(first.dynamics['contacts.list']).toBeLessThanOrEqual(40);
 		expect(first.google['people.batchUpdateContacts']).toBe(5);
 

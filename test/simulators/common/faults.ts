@@ -11,6 +11,8 @@ export interface FaultRule {
 	retryAfterSeconds?: number;
 	/** Destroy the connection without an answer. */
 	reset?: boolean;
+	/** Carry the request out, then destroy the connection: the client cannot tell whether its write landed. */
+	resetAfterHandling?: boolean;
 	/** Delay before answering (or before the fault). */
 	latencyMs?: number;
 	/** Apply to the next N matching requests, then drop the rule. */
@@ -23,6 +25,7 @@ export interface Fault {
 	status?: number;
 	retryAfterSeconds?: number;
 	reset?: boolean;
+	resetAfterHandling?: boolean;
 	latencyMs?: number;
 }
 
@@ -47,6 +50,8 @@ function seededRandom(seed: number): () => number {
 export class FaultInjector {
 	private rules: FaultRule[] = [];
 	private random: () => number;
+	/** Failures injected so far: "reset" or the status ("429"). */
+	private injected = new Map<string, number>();
 
 	constructor(seed = 1) {
 		this.random = seededRandom(seed);
@@ -59,6 +64,11 @@ export class FaultInjector {
 
 	clear(): void {
 		this.rules = [];
+	}
+
+	/** How many failures were injected, by kind ("reset", "resetAfterHandling", "429"...), so a test can tell its faults really happened. */
+	injectedCounts(): Record<string, number> {
+		return Object.fromEntries(this.injected);
 	}
 
 	list(): FaultRule[] {
@@ -75,8 +85,8 @@ export class FaultInjector {
 		for (const rule of this.rules) {
 			if (!routeMatches(rule.route, route)) continue;
 			if (rule.count !== undefined && rule.count <= 0) continue;
-			const failureTaken = fault?.status !== undefined || fault?.reset === true;
-			const fails = rule.reset === true || rule.status !== undefined;
+			const failureTaken = fault?.status !== undefined || fault?.reset === true || fault?.resetAfterHandling === true;
+			const fails = rule.reset === true || rule.resetAfterHandling === true || rule.status !== undefined;
 			if (fails && failureTaken && !rule.latencyMs) continue;
 			if (rule.probability !== undefined && this.random() >= rule.probability) continue;
 			if (rule.count !== undefined) rule.count -= 1;
@@ -84,6 +94,7 @@ export class FaultInjector {
 			if (rule.latencyMs) fault.latencyMs = (fault.latencyMs ?? 0) + rule.latencyMs;
 			if (fails && !failureTaken) {
 				if (rule.reset) fault.reset = true;
+				else if (rule.resetAfterHandling) fault.resetAfterHandling = true;
 				else {
 					fault.status = rule.status;
 					fault.retryAfterSeconds = rule.retryAfterSeconds;
@@ -91,6 +102,8 @@ export class FaultInjector {
 			}
 		}
 		this.rules = this.rules.filter((rule) => rule.count === undefined || rule.count > 0);
+		const kind = fault?.reset ? 'reset' : fault?.resetAfterHandling ? 'resetAfterHandling' : fault?.status !== undefined ? String(fault.status) : undefined;
+		if (kind) this.injected.set(kind, (this.injected.get(kind) ?? 0) + 1);
 		return fault;
 	}
 }

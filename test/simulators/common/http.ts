@@ -49,7 +49,11 @@ export interface ServeOptions {
 	tls?: { key: string; cert: string };
 	port?: number;
 	host?: string;
+	/** Sees each answer a route gave (injected faults included, resets not): tests use it to act between a client's read and its write. */
+	onResponse?: ResponseObserver;
 }
+
+export type ResponseObserver = (route: string, request: SimRequest, response: SimResponse) => void;
 
 export interface RunningServer {
 	url: string;
@@ -112,6 +116,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
 			if (fault.retryAfterSeconds !== undefined) {
 				response.headers = { ...(response.headers ?? {}), 'Retry-After': String(fault.retryAfterSeconds) };
 			}
+			options.onResponse?.(route.name, request, response);
 			return sendResponse(res, response);
 		}
 		let response: SimResponse;
@@ -119,6 +124,11 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
 			response = await route.handle(request);
 		} catch (error) {
 			response = options.internalError(request, error);
+		}
+		options.onResponse?.(route.name, request, response);
+		if (fault?.resetAfterHandling) {
+			req.socket.destroy();
+			return;
 		}
 		sendResponse(res, response);
 	};

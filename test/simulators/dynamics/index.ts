@@ -8,7 +8,7 @@ import * as path from 'path';
 import { randomBytes } from 'crypto';
 import { RequestCounters } from '../common/counters';
 import { FaultInjector } from '../common/faults';
-import { type RunningServer, serve } from '../common/http';
+import { type ResponseObserver, type RunningServer, serve } from '../common/http';
 import { type CertificateAuthority, TEST_CA_CERT_PATH, createCertificateAuthority, createSelfSignedCertificate, loadTestCertificateAuthority } from '../tls';
 import { executeBatch } from './batch';
 import { controlRouter } from './control';
@@ -40,6 +40,8 @@ export interface DynamicsSimulatorOptions {
 	 * names to the simulator (see routeHostsToSimulator). Default: login.microsoftonline.com and simorg.crm.dynamics.com.
 	 */
 	hostnames?: string[];
+	/** Sees each answer (see ServeOptions.onResponse); $batch parts are inside the batch's answer. */
+	onResponse?: ResponseObserver;
 }
 
 export interface DynamicsSimulator {
@@ -132,6 +134,7 @@ export async function startDynamicsSimulator(options: DynamicsSimulatorOptions =
 		faultBody: (status: number, _retryAfter: number | undefined, route: string) => faultBody(state, status, route),
 		faults,
 		counters,
+		onResponse: options.onResponse,
 	};
 	const servers: RunningServer[] = [];
 	try {

@@ -3,7 +3,7 @@
  * `@googleapis/people` and google-auth-library work against: pass `rootUrl` to the API and
  * `tokenUrl` as the OAuth2 client's token endpoint.
  */
-import { serve, type SimRequest } from '../common/http';
+import { serve, type ResponseObserver, type SimRequest } from '../common/http';
 import { FaultInjector } from '../common/faults';
 import { RequestCounters } from '../common/counters';
 import { controlRouter, settingsOf } from './control';
@@ -23,6 +23,8 @@ export interface GoogleSimulatorOptions extends GoogleStateOptions {
 	seed?: number;
 	port?: number;
 	host?: string;
+	/** Sees each answer (see ServeOptions.onResponse). */
+	onResponse?: ResponseObserver;
 }
 
 export interface GoogleSimulator {
@@ -75,6 +77,7 @@ export async function startGoogleSimulator(options: GoogleSimulatorOptions = {})
 		counters,
 		port: options.port,
 		host: options.host,
+		onResponse: options.onResponse,
 	});
 	return {
 		rootUrl: `${server.url}/`,
