@@ -3,8 +3,9 @@
  * - @n8n/eslint-plugin-community-nodes, its `recommended` config (the one n8n Cloud's verification uses), on the
  *   code n8n loads (nodes/, credentials/, lib/) and on package.json;
  * - eslint-plugin-n8n-nodes-base's community, credentials and nodes rules.
- * One rule is off: no-runtime-dependencies. The package ships @azure/msal-node and @googleapis/people as runtime
- * dependencies, so it is an unverified package for self-hosted n8n (see the README's "Lint rules").
+ * Off everywhere: no-runtime-dependencies only. The package ships @azure/msal-node and @googleapis/people as runtime
+ * dependencies, so it is an unverified package for self-hosted n8n (README: "n8n's lint rules"). The few rules off
+ * in one folder below say why.
  */
 import { n8nCommunityNodesPlugin } from '@n8n/eslint-plugin-community-nodes';
 import typescriptParser from '@typescript-eslint/parser';
