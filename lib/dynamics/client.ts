@@ -69,6 +69,8 @@ export interface ODataPage<T> {
 	nextLink?: string;
 	deltaLink?: string;
 	count?: number;
+	/** When the server answered (ms, from its Date header; the local clock only when a proxy dropped the header). */
+	serverTime: number;
 }
 
 export interface PageOptions {
@@ -125,6 +127,8 @@ export interface ChangePage<T> {
 	nextLink?: string;
 	/** On the last page only: where to ask for the next changes. */
 	deltaLink?: string;
+	/** When the server answered (ms, from its Date header). */
+	serverTime: number;
 }
 
 export interface ChangeSet<T> {
@@ -136,6 +140,8 @@ export interface ChangeSet<T> {
 export interface TrackChangesOptions {
 	select?: string[];
 	maxPageSize?: number;
+	/** Annotations on the rows (formatted values...); the delta link carries the select, the Prefer header these. */
+	includeAnnotations?: PreferOptions['includeAnnotations'];
 }
 
 const ENTITY_ID = /\(([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\)\s*$/i;
@@ -219,17 +225,26 @@ export class DynamicsClient {
 		};
 		let next: string | undefined = pathOrUrl;
 		while (next) {
-			const body: Record<string, unknown> = await this.getJson(next, { prefer });
-			if (!Array.isArray(body.value)) throw unexpected(`GET ${describeUrl(this.resolve(next))} returned no "value" array`);
-			const page: ODataPage<T> = {
-				value: body.value as T[],
-				nextLink: typeof body['@odata.nextLink'] === 'string' ? body['@odata.nextLink'] : undefined,
-				deltaLink: typeof body['@odata.deltaLink'] === 'string' ? body['@odata.deltaLink'] : undefined,
-				count: typeof body['@odata.count'] === 'number' ? body['@odata.count'] : undefined,
-			};
+			const page: ODataPage<T> = await this.page<T>(next, prefer);
 			yield page;
 			next = page.nextLink;
 		}
+	}
+
+	/** One page of a collection. */
+	private async page<T>(pathOrUrl: string, prefer: PreferOptions): Promise<ODataPage<T>> {
+		const response = await this.send('GET', pathOrUrl, { prefer });
+		const body = parseJson<Record<string, unknown>>(response, `GET ${describeUrl(this.resolve(pathOrUrl))}`);
+		if (!Array.isArray(body.value)) throw unexpected(`GET ${describeUrl(this.resolve(pathOrUrl))} returned no "value" array`);
+		const serverTime = Date.parse(response.headers.date ?? '');
+		return {
+			value: body.value as T[],
+			nextLink: typeof body['@odata.nextLink'] === 'string' ? body['@odata.nextLink'] : undefined,
+			deltaLink: typeof body['@odata.deltaLink'] === 'string' ? body['@odata.deltaLink'] : undefined,
+			count: typeof body['@odata.count'] === 'number' ? body['@odata.count'] : undefined,
+			// Every HTTP server sends Date; the local clock is only a fallback for proxies that drop it.
+			serverTime: Number.isNaN(serverTime) ? Date.now() : serverTime,
+		};
 	}
 
 	/** Every row of a collection, across all pages. */
@@ -294,16 +309,16 @@ export class DynamicsClient {
 
 	/** The first pass of change tracking: all current rows, then (on the last page) a deltaLink. */
 	trackChanges<T>(entitySet: string, options: TrackChangesOptions = {}): AsyncGenerator<ChangePage<T>> {
-		return this.changePages<T>(assertPropertyName(entitySet) + buildQuery({ select: options.select }), options.maxPageSize);
+		return this.changePages<T>(assertPropertyName(entitySet) + buildQuery({ select: options.select }), options);
 	}
 
-	/** The changes since a deltaLink (or the rest of a pass from a stored nextLink), page by page. */
-	followChanges<T>(deltaOrNextLink: string, options: Pick<TrackChangesOptions, 'maxPageSize'> = {}): AsyncGenerator<ChangePage<T>> {
-		return this.changePages<T>(deltaOrNextLink, options.maxPageSize);
+	/** The changes since a deltaLink (or the rest of a pass from a stored nextLink), page by page, with the columns the pass began with. */
+	followChanges<T>(deltaOrNextLink: string, options: Omit<TrackChangesOptions, 'select'> = {}): AsyncGenerator<ChangePage<T>> {
+		return this.changePages<T>(deltaOrNextLink, options);
 	}
 
 	/** A whole pass in memory: for small tables and tests; triggers page with trackChanges/followChanges. */
-	async collectChanges<T>(start: { entitySet: string; select?: string[] } | { link: string }, options: Pick<TrackChangesOptions, 'maxPageSize'> = {}): Promise<ChangeSet<T>> {
+	async collectChanges<T>(start: { entitySet: string; select?: string[] } | { link: string }, options: Omit<TrackChangesOptions, 'select'> = {}): Promise<ChangeSet<T>> {
 		const pages = 'link' in start ? this.followChanges<T>(start.link, options) : this.trackChanges<T>(start.entitySet, { ...options, select: start.select });
 		const result: ChangeSet<T> = { upserted: [], deleted: [], deltaLink: '' };
 		for await (const page of pages) {
@@ -315,15 +330,24 @@ export class DynamicsClient {
 		return result;
 	}
 
-	private async *changePages<T>(pathOrUrl: string, maxPageSize?: number): AsyncGenerator<ChangePage<T>> {
-		for await (const page of this.pages<Record<string, unknown>>(pathOrUrl, { maxPageSize, trackChanges: true })) {
+	private async *changePages<T>(pathOrUrl: string, options: Omit<TrackChangesOptions, 'select'>): AsyncGenerator<ChangePage<T>> {
+		const prefer: PreferOptions = { maxPageSize: options.maxPageSize ?? MAX_PAGE_SIZE, includeAnnotations: options.includeAnnotations, trackChanges: true };
+		let next: string | undefined = pathOrUrl;
+		while (next) {
+			const page: ODataPage<Record<string, unknown>> = await this.page(next, prefer);
+			if (!page.nextLink && !page.deltaLink && prefer.includeAnnotations) {
+				// Dataverse has been reported to leave the deltaLink off the last page when annotations are asked for
+				// (MicrosoftDocs/powerapps-docs#439): the same page without them carries it. One request, on such orgs only.
+				page.deltaLink = (await this.page(next, { ...prefer, includeAnnotations: undefined })).deltaLink;
+			}
 			const upserted: T[] = [];
 			const deleted: DeletedEntity[] = [];
 			for (const item of page.value) {
 				if (isDeletedEntity(item)) deleted.push({ id: String(item.id), reason: String(item.reason ?? 'deleted') });
 				else upserted.push(item as T);
 			}
-			yield { upserted, deleted, nextLink: page.nextLink, deltaLink: page.deltaLink };
+			yield { upserted, deleted, nextLink: page.nextLink, deltaLink: page.deltaLink, serverTime: page.serverTime };
+			next = page.nextLink;
 		}
 	}
 }

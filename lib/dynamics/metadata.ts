@@ -4,7 +4,10 @@
  * a while: it only saves requests, every entry can be read again at any time.
  */
 import { DynamicsAttributeMetadata, FieldDescriptor, describeDynamicsAttribute } from '../model/fields';
+import { describeUrl } from '../http/transport';
+import { sendBatch } from './batch';
 import { DynamicsClient } from './client';
+import { DynamicsApiError } from './errors';
 import { buildQuery, quoteString } from './odata';
 
 export interface EntityDefinition {
@@ -63,18 +66,28 @@ export async function readEntityDefinition(client: DynamicsClient, logicalName: 
 	return client.getJson<EntityDefinition>(entityPath(logicalName) + buildQuery({ select }));
 }
 
-/** Every column's raw metadata, the typed properties merged in by logical name. */
+type AttributeList<T> = { value: T[] };
+
+/**
+ * Every column's raw metadata, the typed properties merged in by logical name. The base query and the
+ * casts go as one $batch: one request, however many types need a cast.
+ */
 export async function readAttributeMetadata(client: DynamicsClient, logicalName: string): Promise<DynamicsAttributeMetadata[]> {
 	const attributesPath = `${entityPath(logicalName)}/Attributes`;
-	const [base, ...typed] = await Promise.all([
-		client.getJson<{ value: DynamicsAttributeMetadata[] }>(attributesPath + buildQuery({ select: BASE_COLUMNS })),
-		...TYPED_QUERIES.map(([cast, query]) =>
-			client.getJson<{ value: Array<Partial<DynamicsAttributeMetadata> & { LogicalName: string }> }>(`${attributesPath}/Microsoft.Dynamics.CRM.${cast}?${query}`),
-		),
-	]);
-	const byName = new Map(base.value.map((attribute) => [attribute.LogicalName, { ...attribute }]));
+	const paths = [attributesPath + buildQuery({ select: BASE_COLUMNS }), ...TYPED_QUERIES.map(([cast, query]) => `${attributesPath}/Microsoft.Dynamics.CRM.${cast}?${query}`)];
+	const results = await sendBatch(client, paths.map((path) => ({ method: 'GET' as const, path })));
+	const lists = results.map((result, index) => {
+		const list = result.body as Partial<AttributeList<unknown>> | undefined;
+		if (!result.ok) {
+			throw new DynamicsApiError({ status: result.status, code: result.error?.code, serviceMessage: result.error?.message, method: 'GET', url: describeUrl(client.resolve(paths[index])) });
+		}
+		if (!Array.isArray(list?.value)) throw new Error(`Unexpected answer from Dynamics 365: GET ${paths[index]} returned no "value" array`);
+		return list.value;
+	});
+	const [base, ...typed] = lists as [DynamicsAttributeMetadata[], ...Array<Array<Partial<DynamicsAttributeMetadata> & { LogicalName: string }>>];
+	const byName = new Map(base.map((attribute) => [attribute.LogicalName, { ...attribute }]));
 	for (const response of typed) {
-		for (const extra of response.value) {
+		for (const extra of response) {
 			const attribute = byName.get(extra.LogicalName);
 			if (attribute) Object.assign(attribute, withoutODataAnnotations(extra));
 		}

@@ -2,11 +2,13 @@
  * The poll of the Dynamics 365 Contact Trigger, n8n-free: given a DynamicsClient, the cursor the last
  * poll left and the trigger's settings, it reads at most `maxContacts` changed contacts and returns
  * them as events with the cursor to store. The cursor is small and holds positions only (a link, a
- * few timestamps), never per-contact state, so memory and static data stay bounded for any org.
+ * few timestamps, the connection's user id), never per-contact state, so memory and static data stay
+ * bounded for any org.
  *
- * Change tracking (default): tracked queries select only the few columns the trigger decides on, and
- * the contacts to emit are then read by id with the chosen columns and formatted values (formatted
- * values on tracked queries have been reported to drop the delta link, and echoes need no read).
+ * Change tracking (default): the tracked query itself selects the chosen columns and asks for their
+ * formatted values, so each page of changes is one request and the contacts are emitted as read. A
+ * delta link returns the columns of the query that began its pass: when the chosen columns change, the
+ * round under way is read for its deletions and a full pass follows with the new columns.
  * A contact is "created" when its createdon is later than the snapshot the followed delta link stands
  * for. Modified On (fallback): keyset paging on (modifiedon, contactid) inside a round [from, until)
  * whose upper bound is fixed when it starts, a settle time behind the server's clock, so slow
@@ -16,11 +18,11 @@
  * creation counts as created.
  * Server time always comes from the Date header of Dynamics' answers, not the local clock.
  */
+import { createHash } from 'crypto';
 import type { ChangeEvent } from '../conditions/record';
 import { DynamicsClient, MAX_PAGE_SIZE, type ChangePage, type PreferOptions, type WhoAmI } from '../dynamics/client';
 import { ChangeTrackingExpiredError, DynamicsApiError } from '../dynamics/errors';
-import { buildQuery, inFilterChunks, literal } from '../dynamics/odata';
-import { TRIGGER_PROPERTIES } from './dynamics-columns';
+import { buildQuery, literal } from '../dynamics/odata';
 
 export type ChangeDetection = 'changeTracking' | 'modifiedOn';
 export type StartWith = 'now' | 'allContacts';
@@ -39,11 +41,22 @@ export interface ContactChange {
 	resync?: true;
 }
 
-export interface TrackingCursor {
+/** The connection's own user (WhoAmI), kept so that WhoAmI is asked once per connection, not every poll. */
+export interface KnownUser {
+	/** A hash of the org and the connection the id was read with: another credential reads it again. */
+	connection: string;
+	userId: string;
+}
+
+interface CursorBase {
 	v: 1;
+	user?: KnownUser;
+}
+
+export interface TrackingCursor extends CursorBase {
 	detection: 'changeTracking';
 	/**
-	 * arming: "from now" reads every id once to obtain a delta link and emits nothing; initial: the
+	 * arming: "from now" reads every contact once to obtain a delta link and emits nothing; initial: the
 	 * full pass of "all existing contacts"; resync: the full pass after an expired delta link; delta:
 	 * the changes since a delta link.
 	 */
@@ -56,10 +69,11 @@ export interface TrackingCursor {
 	startedAt?: string;
 	/** The snapshot time of the delta link the current round follows: contacts created after it are new. */
 	since?: string;
+	/** A hash of the $select the link's pass began with (its rows carry those columns); absent in cursors of older versions. */
+	columns?: string;
 }
 
-export interface WatermarkCursor {
-	v: 1;
+export interface WatermarkCursor extends CursorBase {
 	detection: 'modifiedOn';
 	/** The round's lower bound on modifiedon (inclusive); absent in the initial round of "all existing contacts". */
 	from?: string;
@@ -85,6 +99,11 @@ export interface ContactPollOptions {
 	maxContacts: number;
 	/** Leave out changes whose last modifier is the connection's own user (WhoAmI). */
 	ignoreOwnChanges: boolean;
+	/**
+	 * Who the requests are made as, e.g. the credential's tenant and client id: the user id WhoAmI returns
+	 * is kept in the cursor for it. Without it, WhoAmI is asked in every poll that needs the id.
+	 */
+	connection?: string;
 	/** How long the poll may take (n8n's getPollBudgetMs): no further page is fetched when it would not fit. */
 	budgetMs?: number;
 	/** Modified On: changes are read once they are this many seconds old. */
@@ -102,7 +121,7 @@ export interface ContactPollResult {
 }
 
 export const DEFAULT_SETTLE_SECONDS = 60;
-/** "From now" reads ids only, so it takes many rows per poll, with the time budget as the real bound. */
+/** "From now" emits nothing and keeps no page, so it takes many rows per poll, with the time budget as the real bound. */
 const ARMING_ROWS_PER_POLL = 10 * MAX_PAGE_SIZE;
 const CONTACTS = 'contacts';
 const ANNOTATIONS: PreferOptions['includeAnnotations'] = ['OData.Community.Display.V1.FormattedValue', 'Microsoft.Dynamics.CRM.lookuplogicalname'];
@@ -157,10 +176,12 @@ class PollLimits {
 interface PollRun {
 	client: DynamicsClient;
 	options: ContactPollOptions;
-	/** The connection's own user, when its changes are left out. */
-	ownUserId?: string;
-	/** Server time at the start of the poll (ms, from the Date header). */
-	serverTime: number;
+	/** The connection's own user, once known (from the stored cursor or WhoAmI). */
+	user?: KnownUser;
+	/** The hash KnownUser.connection holds for this poll's org and connection; undefined without options.connection. */
+	connection?: string;
+	/** The latest server time seen in this poll (ms, from a Date header). */
+	serverTime?: number;
 	limits: PollLimits;
 	changes: ContactChange[];
 	warnings: string[];
@@ -223,28 +244,42 @@ export async function pollContactChanges(client: DynamicsClient, stored: unknown
 	const limits = new PollLimits(options.budgetMs, options.clock);
 	const warnings: string[] = [];
 	const cursor = readCursor(stored, options.detection, warnings);
-	const { userId, serverTime } = await limits.timed(() => whoAmIWithServerTime(client));
-	const run: PollRun = { client, options, ownUserId: options.ignoreOwnChanges ? userId : undefined, serverTime, limits, changes: [], warnings };
+	const connection = options.connection === undefined ? undefined : fingerprint(`${client.apiBaseUrl}|${options.connection}`);
+	const user = cursor?.user && cursor.user.connection === connection ? cursor.user : undefined;
+	const run: PollRun = { client, options, user, connection, limits, changes: [], warnings };
 	const next =
 		options.detection === 'changeTracking'
 			? await pollTracking(run, cursor as TrackingCursor | undefined)
 			: await pollWatermark(run, cursor as WatermarkCursor | undefined);
-	return { changes: run.changes, cursor: next, warnings };
+	const cursorToStore: ContactCursor = { ...next };
+	delete cursorToStore.user;
+	if (run.user && connection !== undefined) cursorToStore.user = run.user;
+	return { changes: run.changes, cursor: cursorToStore, warnings };
 }
 
-const isEcho = (run: PollRun, row: Row) => run.ownUserId !== undefined && String(row._modifiedby_value ?? '').toLowerCase() === run.ownUserId;
+/** A short hash: cursors hold it instead of the (long, or identifying) text it stands for. */
+const fingerprint = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 16);
 
-/** The contacts with these ids, with the chosen columns and formatted values; missing ones were deleted meanwhile. */
-async function readContacts(run: PollRun, ids: string[]): Promise<Map<string, Row>> {
-	const found = new Map<string, Row>();
-	for (const filter of inFilterChunks('contactid', ids.map((id) => ({ guid: id })))) {
-		const rows = await run.limits.timed(() =>
-			run.client.getAll<Row>(CONTACTS + buildQuery({ select: run.options.select, filter }), { includeAnnotations: ANNOTATIONS }),
-		);
-		for (const row of rows) found.set(idOf(row), row);
-	}
-	return found;
+/** WhoAmI, for the connection's user id and the server's clock; the id is remembered for the cursor. */
+async function askWhoAmI(run: PollRun): Promise<{ userId: string; serverTime: number }> {
+	const answer = await run.limits.timed(() => whoAmIWithServerTime(run.client));
+	run.serverTime = answer.serverTime;
+	run.user = { connection: run.connection ?? '', userId: answer.userId };
+	return answer;
 }
+
+/** The server's clock: the latest Date header of this poll, or WhoAmI's when nothing was asked yet. */
+async function serverNow(run: PollRun): Promise<number> {
+	return run.serverTime ?? (await askWhoAmI(run)).serverTime;
+}
+
+/** The connection's own user id when its changes are left out (WhoAmI only when the cursor does not know it). */
+async function ownUserId(run: PollRun): Promise<string | undefined> {
+	if (!run.options.ignoreOwnChanges) return undefined;
+	return run.user?.userId ?? (await askWhoAmI(run)).userId;
+}
+
+const isEcho = (ownUser: string | undefined, row: Row) => ownUser !== undefined && String(row._modifiedby_value ?? '').toLowerCase() === ownUser;
 
 function contactChange(event: ChangeEvent, contact: Row, resync: boolean): ContactChange {
 	const change: ContactChange = { event, contactId: idOf(contact), modifiedOn: String(contact.modifiedon), contact };
@@ -286,66 +321,88 @@ function snapshotTime(deltaLink: string, startedAt: string): string {
 	return startedAt;
 }
 
-/** Where a pass starts over after its delta link expired: "from now" arms again, anything else re-reads every contact. */
-function afterExpiry(cursor: TrackingCursor, options: ContactPollOptions): TrackingCursor {
-	const phase = cursor.phase === 'arming' ? 'arming' : 'resync';
-	const restarted: TrackingCursor = { v: 1, detection: 'changeTracking', phase, pageSize: pageSizeFor(phase, options) };
-	if (cursor.since) restarted.since = cursor.since;
-	return restarted;
+/** A new pass of `phase`, keeping the snapshot time the last round stood for. */
+function newPass(phase: TrackingCursor['phase'], since: string | undefined, options: ContactPollOptions): TrackingCursor {
+	const pass: TrackingCursor = { v: 1, detection: 'changeTracking', phase, pageSize: pageSizeFor(phase, options) };
+	if (since) pass.since = since;
+	return pass;
 }
+
+/** Where a pass starts over after its delta link expired: "from now" arms again, anything else re-reads every contact. */
+const afterExpiry = (cursor: TrackingCursor, options: ContactPollOptions) => newPass(cursor.phase === 'arming' ? 'arming' : 'resync', cursor.since, options);
+
+const COLUMNS_CHANGED_WARNING =
+	'The columns of the Dynamics 365 Contact Trigger changed, and a delta link returns the columns of the pass that began it: once the round under way is read for its deletions, a full pass re-reads every contact with the new columns and emits it with resync: true.';
 
 const EXPIRED_WARNING =
 	'The delta link of the Dynamics 365 Contact Trigger has expired (Dynamics 365 keeps change-tracking data for a limited time, 7 days by default, and a change to the contact table definition also resets it). A full pass now re-reads every contact and emits it with resync: true ("created" when it is new since the last round, "updated" otherwise); deletions made while the link was expired cannot be seen.';
 
-/** The emitted events of one page of a pass or round. */
-async function emitTrackedPage(run: PollRun, cursor: TrackingCursor, page: ChangePage<Row>): Promise<void> {
+/** The emitted events of one page of a pass or round; `deletionsOnly` for a round read with columns no longer chosen. */
+async function emitTrackedPage(run: PollRun, cursor: TrackingCursor, page: ChangePage<Row>, deletionsOnly: boolean): Promise<void> {
 	const { events } = run.options;
-	const fullPass = cursor.phase !== 'delta';
-	const wanted: Array<{ id: string; event: ChangeEvent }> = [];
-	for (const row of page.upserted) {
+	if (!deletionsOnly && page.upserted.length) {
 		// Full passes emit every contact; echoes are left out of changes only.
-		if (!fullPass && isEcho(run, row)) continue;
-		const event: ChangeEvent = cursor.phase === 'initial' || createdAfter(row, cursor.since) ? 'created' : 'updated';
-		if (events.includes(event)) wanted.push({ id: idOf(row), event });
-	}
-	const contacts = wanted.length ? await readContacts(run, wanted.map((entry) => entry.id)) : new Map<string, Row>();
-	for (const { id, event } of wanted) {
-		const contact = contacts.get(id);
-		// Deleted since the tracked page was read: the next round reports the deletion.
-		if (contact) run.changes.push(contactChange(event, contact, cursor.phase === 'resync'));
+		const ownUser = cursor.phase === 'delta' ? await ownUserId(run) : undefined;
+		for (const row of page.upserted) {
+			if (isEcho(ownUser, row)) continue;
+			const event: ChangeEvent = cursor.phase === 'initial' || createdAfter(row, cursor.since) ? 'created' : 'updated';
+			if (events.includes(event)) run.changes.push(contactChange(event, row, cursor.phase === 'resync'));
+		}
 	}
 	if (!events.includes('deleted')) return;
 	for (const { id } of page.deleted) {
 		const contactId = id.toLowerCase();
-		run.changes.push({ event: 'deleted', contactId, modifiedOn: isoSeconds(run.serverTime), contact: { contactid: contactId } });
+		run.changes.push({ event: 'deleted', contactId, modifiedOn: isoSeconds(page.serverTime), contact: { contactid: contactId } });
 	}
+}
+
+/**
+ * The cursor to go on from when the chosen columns are not those its link was made with: a pass that
+ * emits nothing yet or everything anyway starts over; a round of changes is still read to its end, for
+ * its deletions, and a full pass follows (see pollTracking).
+ */
+function withColumns(cursor: TrackingCursor, columns: string, options: ContactPollOptions, warnings: string[]): TrackingCursor {
+	// A pass that has not read a page yet takes the columns chosen now.
+	if (cursor.columns === columns || cursor.link === undefined) return cursor;
+	warnings.push(COLUMNS_CHANGED_WARNING);
+	return cursor.phase === 'delta' ? cursor : newPass(cursor.phase, cursor.since, options);
 }
 
 async function pollTracking(run: PollRun, stored: TrackingCursor | undefined): Promise<TrackingCursor> {
 	const { client, options, limits } = run;
+	const columns = fingerprint(options.select.join(','));
 	const startPhase = options.startWith === 'now' ? 'arming' : 'initial';
-	let cursor: TrackingCursor = stored ?? { v: 1, detection: 'changeTracking', phase: startPhase, pageSize: pageSizeFor(startPhase, options) };
+	let cursor = stored ? withColumns(stored, columns, options, run.warnings) : newPass(startPhase, undefined, options);
 	let restarted = false;
 	for (;;) {
-		if (cursor.startedAt === undefined) {
-			cursor = { ...cursor, pageSize: pageSizeFor(cursor.phase, options), startedAt: isoSeconds(run.serverTime) };
-		}
+		if (cursor.startedAt === undefined) cursor = { ...cursor, pageSize: pageSizeFor(cursor.phase, options) };
+		if (cursor.link === undefined) cursor = { ...cursor, columns };
 		const maxPageSize = cursor.pageSize;
 		const rowLimit = cursor.phase === 'arming' ? ARMING_ROWS_PER_POLL : options.maxContacts;
+		// Arming emits nothing, so it needs no formatted values.
+		const includeAnnotations = cursor.phase === 'arming' ? undefined : ANNOTATIONS;
 		const pages = cursor.link
-			? client.followChanges<Row>(cursor.link, { maxPageSize })
-			: client.trackChanges<Row>(CONTACTS, { select: TRIGGER_PROPERTIES, maxPageSize });
+			? client.followChanges<Row>(cursor.link, { maxPageSize, includeAnnotations })
+			: client.trackChanges<Row>(CONTACTS, { select: options.select, maxPageSize, includeAnnotations });
 		const iterator = pages[Symbol.asyncIterator]();
 		try {
 			for (;;) {
+				const asked = Date.now();
 				const next = await limits.timed(() => iterator.next());
 				if (next.done) throw new ChangeTrackingDisabledError('Dynamics 365 answered the change-tracking query without a delta link');
 				const page = next.value;
+				run.serverTime = page.serverTime;
+				// The snapshot is taken between the request's arrival and its answer: no later than the answer's Date less the wait.
+				if (cursor.startedAt === undefined) cursor = { ...cursor, startedAt: isoSeconds(page.serverTime - (Date.now() - asked)) };
 				limits.rows += page.upserted.length + page.deleted.length;
-				if (cursor.phase !== 'arming') await emitTrackedPage(run, cursor, page);
+				const staleColumns = cursor.columns !== columns;
+				if (cursor.phase !== 'arming') await emitTrackedPage(run, cursor, page, staleColumns);
 				if (page.deltaLink) {
 					const since = snapshotTime(page.deltaLink, cursor.startedAt as string);
-					return { v: 1, detection: 'changeTracking', phase: 'delta', link: page.deltaLink, pageSize: cursor.pageSize, since };
+					if (!staleColumns) return { v: 1, detection: 'changeTracking', phase: 'delta', link: page.deltaLink, pageSize: cursor.pageSize, since, columns };
+					cursor = newPass('resync', since, options);
+					if (!limits.roomFor(pageSizeFor('resync', options), options.maxContacts)) return cursor;
+					break;
 				}
 				cursor = { ...cursor, link: page.nextLink };
 				if (!limits.roomFor(maxPageSize, rowLimit)) return cursor;
@@ -379,16 +436,17 @@ function watermarkFilter(cursor: WatermarkCursor): string {
 
 async function pollWatermark(run: PollRun, stored: WatermarkCursor | undefined): Promise<WatermarkCursor> {
 	const { client, options, limits } = run;
-	const now = Math.floor(run.serverTime / 1000) * 1000;
 	// "From now": the first activation only marks the place.
-	if (!stored && options.startWith === 'now') return { v: 1, detection: 'modifiedOn', from: isoSeconds(now) };
+	if (!stored && options.startWith === 'now') return { v: 1, detection: 'modifiedOn', from: isoSeconds(await serverNow(run)) };
 	let cursor: WatermarkCursor = stored ?? { v: 1, detection: 'modifiedOn' };
 	if (cursor.until === undefined) {
+		const now = Math.floor((await serverNow(run)) / 1000) * 1000;
 		const until = now - (options.settleSeconds ?? DEFAULT_SETTLE_SECONDS) * 1000;
 		if (cursor.from !== undefined && until <= timeOf(cursor.from)) return cursor;
 		cursor = { ...cursor, until: isoSeconds(until), startedAt: isoSeconds(now) };
 	}
 	const initial = cursor.from === undefined;
+	const ownUser = initial ? undefined : await ownUserId(run);
 	for (;;) {
 		const maxPageSize = Math.min(options.maxContacts - limits.rows, MAX_PAGE_SIZE);
 		const query = buildQuery({ select: options.select, filter: watermarkFilter(cursor), orderby: 'modifiedon asc,contactid asc' });
@@ -397,7 +455,7 @@ async function pollWatermark(run: PollRun, stored: WatermarkCursor | undefined):
 		const page = first.value;
 		limits.rows += page.value.length;
 		for (const row of page.value) {
-			if (!initial && isEcho(run, row)) continue;
+			if (isEcho(ownUser, row)) continue;
 			const event: ChangeEvent = initial || isNewInRound(row, cursor) ? 'created' : 'updated';
 			if (options.events.includes(event)) run.changes.push(contactChange(event, row, false));
 		}

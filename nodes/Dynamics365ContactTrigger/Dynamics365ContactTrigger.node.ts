@@ -5,7 +5,7 @@ import { DynamicsApiError } from '../../lib/dynamics/errors';
 import { DEFAULT_SETTLE_SECONDS, pollContactChanges, sampleContacts, type ChangeDetection, type StartWith } from '../../lib/triggers/dynamics-changes';
 import { DEFAULT_CONTACT_COLUMNS, contactSelect } from '../../lib/triggers/dynamics-columns';
 import { getContactColumns } from '../shared/columns';
-import { dynamicsClient } from '../shared/transport';
+import { DYNAMICS_CREDENTIAL, dynamicsClient } from '../shared/transport';
 import { maxContactsParameter, startWithParameter } from '../shared/trigger-parameters';
 
 const SAMPLE_SIZE = 5;
@@ -111,6 +111,7 @@ export class Dynamics365ContactTrigger implements INodeType {
 				return [this.helpers.returnJsonArray(sample as unknown as IDataObject[])];
 			}
 			const staticData = this.getWorkflowStaticData('node');
+			const credentials = await this.getCredentials(DYNAMICS_CREDENTIAL);
 			const result = await pollContactChanges(client, staticData.cursor, {
 				detection: this.getNodeParameter('changeDetection', 'changeTracking') as ChangeDetection,
 				startWith: this.getNodeParameter('startWith', 'now') as StartWith,
@@ -118,6 +119,8 @@ export class Dynamics365ContactTrigger implements INodeType {
 				select,
 				maxContacts: this.getNodeParameter('maxContacts', 1000) as number,
 				ignoreOwnChanges: this.getNodeParameter('ignoreOwnChanges', true) as boolean,
+				// The application user behind the credential: its id (WhoAmI) is kept with the cursor.
+				connection: `${String(credentials.tenantId)}|${String(credentials.clientId)}`,
 				settleSeconds: this.getNodeParameter('settleSeconds', DEFAULT_SETTLE_SECONDS) as number,
 				// Older n8n versions have no poll budget.
 				budgetMs: typeof this.getPollBudgetMs === 'function' ? this.getPollBudgetMs() : undefined,

@@ -200,13 +200,86 @@ describe('change tracking', () => {
 		}
 	});
 
-	it('makes a bounded number of requests per poll: WhoAmI, one tracked page, and the reads of emitted contacts', async () => {
-		seedPeople(250);
+	it('makes one request per page: the tracked query carries the chosen columns with their formatted values; WhoAmI once per connection', async () => {
+		const ids = seedPeople(250);
+		const connected = options({ startWith: 'allContacts', maxContacts: 250, connection: 'tenant|client' });
 		sim.counters.reset();
-		const first = await pollContactChanges(client, undefined, options({ startWith: 'allContacts', maxContacts: 250 }));
-		expect(first.changes).toHaveLength(250);
-		// The ids are read in chunks of at most 100 (URL length), so 3 reads for 250 contacts.
-		expect(sim.counters.snapshot()).toEqual({ whoami: 1, 'contacts.list': 4 });
+		const initial = await pollContactChanges(client, undefined, connected);
+		expect(initial.changes).toHaveLength(250);
+		expect(initial.changes[0].contact).toMatchObject({ firstname: expect.any(String), [`statecode${FORMATTED}`]: 'Active', [`_ownerid_value${FORMATTED}`]: expect.any(String) });
+		// A full pass emits every contact, echoes included: it needs no WhoAmI, and no read besides the tracked page.
+		expect(sim.counters.snapshot()).toEqual({ 'contacts.list': 1 });
+
+		sim.counters.reset();
+		const quiet = await pollContactChanges(client, initial.cursor, connected);
+		expect(quiet.changes).toEqual([]);
+		expect(sim.counters.snapshot()).toEqual({ 'contacts.delta': 1 });
+
+		sim.state.updateContact(ids[0], { jobtitle: 'Buyer' }, { as: 'Alex Wilber' });
+		sim.counters.reset();
+		const changed = await pollContactChanges(client, quiet.cursor, connected);
+		expect(changed.changes).toEqual([expect.objectContaining({ event: 'updated', contactId: ids[0], contact: expect.objectContaining({ jobtitle: 'Buyer', [`_modifiedby_value${FORMATTED}`]: 'Alex Wilber' }) })]);
+		// Echo suppression needs the connection's user id once; the cursor keeps it, as a hash of the connection and the id.
+		expect(sim.counters.snapshot()).toEqual({ 'contacts.delta': 1, whoami: 1 });
+		expect(changed.cursor.user).toEqual({ connection: expect.not.stringContaining('client'), userId: sim.applicationUserId.toLowerCase() });
+
+		sim.state.updateContact(ids[1], { jobtitle: 'Buyer' }, { as: 'Alex Wilber' });
+		sim.counters.reset();
+		const again = await pollContactChanges(client, changed.cursor, connected);
+		expect(summary(again.changes)).toEqual([`updated ${ids[1]}`]);
+		expect(sim.counters.snapshot()).toEqual({ 'contacts.delta': 1 });
+
+		// Another credential (or none named) asks WhoAmI again rather than trusting an id read for someone else.
+		sim.state.updateContact(ids[2], { jobtitle: 'Buyer' }, { as: sim.applicationUserId });
+		sim.counters.reset();
+		const otherConnection = await pollContactChanges(client, again.cursor, { ...connected, connection: 'tenant|another-client' });
+		expect(otherConnection.changes).toEqual([]);
+		expect(sim.counters.snapshot()).toEqual({ 'contacts.delta': 1, whoami: 1 });
+		expect(otherConnection.cursor.user?.connection).not.toBe(again.cursor.user?.connection);
+		expect((await pollContactChanges(client, again.cursor, options())).cursor.user).toBeUndefined();
+	});
+
+	it('reads the delta link from the same page without annotations where Dataverse leaves it off an annotated last page', async () => {
+		// Reported of Dataverse (MicrosoftDocs/powerapps-docs#439); the simulator plays it on request.
+		sim.state.dropsDeltaLinkWithFormattedValues = true;
+		const ids = seedPeople(30);
+		sim.counters.reset();
+		const initial = await pollContactChanges(client, undefined, options({ startWith: 'allContacts', maxContacts: 20 }));
+		expect(initial.changes).toHaveLength(20);
+		expect(sim.counters.snapshot()).toEqual({ 'contacts.list': 1 });
+		const { polls, cursor } = await pollUntilQuiet(initial.cursor, options({ startWith: 'allContacts', maxContacts: 20 }));
+		expect(polls.flat().map((change) => change.contactId).sort()).toEqual(ids.filter((id) => !initial.changes.some((change) => change.contactId === id)).sort());
+		expect(cursor).toMatchObject({ phase: 'delta', link: expect.stringContaining('$deltatoken=') });
+
+		sim.state.updateContact(ids[0], { jobtitle: 'Buyer' });
+		sim.counters.reset();
+		const next = await pollContactChanges(client, cursor, options());
+		expect(next.changes).toEqual([expect.objectContaining({ event: 'updated', contact: expect.objectContaining({ jobtitle: 'Buyer', [`statecode${FORMATTED}`]: 'Active' }) })]);
+		// The annotated page, and the same page again for its delta link.
+		expect(sim.counters.snapshot()).toEqual({ 'contacts.delta': 2, whoami: 1 });
+		expect(next.cursor).toMatchObject({ phase: 'delta', link: expect.stringContaining('$deltatoken=') });
+	});
+
+	it('after the columns changed, reads the round under way for its deletions, then re-reads every contact with the new columns', async () => {
+		const [changed, removed, kept] = seedPeople(3);
+		const before = await contactSelect(client, ['firstname']);
+		const { cursor } = await pollUntilQuiet(undefined, options({ select: before }));
+		sim.state.updateContact(changed, { jobtitle: 'Buyer' });
+		sim.state.deleteContact(removed);
+		const after = await contactSelect(client, ['firstname', 'jobtitle']);
+
+		const { polls, cursor: next, warnings } = await pollUntilQuiet(cursor, options({ select: after }));
+
+		expect(warnings).toEqual([expect.stringContaining('columns of the Dynamics 365 Contact Trigger changed')]);
+		const emitted = polls.flat();
+		expect(summary(emitted)).toEqual([`deleted ${removed}`, `updated ${changed}`, `updated ${kept}`].sort());
+		expect(emitted.find((change) => change.contactId === changed)).toMatchObject({ resync: true, contact: { jobtitle: 'Buyer' } });
+		expect(next).toMatchObject({ phase: 'delta' });
+
+		sim.state.updateContact(kept, { jobtitle: 'Chief' });
+		const later = await pollContactChanges(client, next, options({ select: after }));
+		expect(later.warnings).toEqual([]);
+		expect(later.changes).toEqual([expect.objectContaining({ event: 'updated', contactId: kept, contact: expect.objectContaining({ jobtitle: 'Chief' }) })]);
 	});
 });
 

@@ -120,8 +120,9 @@ describe('Dynamics 365 Contact Trigger in n8n', () => {
 		expect(new Set(ids).size).toBe(10_000);
 		expect(polls.flat().every((item) => item.event === 'created')).toBe(true);
 		expect(Math.max(...staticDataSizes)).toBeLessThan(2048);
-		// WhoAmI, one tracked page of 1,000 ids, and the 1,000 contacts read by id in chunks of about 100.
-		expect(Math.max(...requestsPerPoll)).toBeLessThanOrEqual(13);
+		// One tracked page of 1,000 contacts with their columns and formatted values; a full pass needs no WhoAmI.
+		expect(requestsPerPoll).toEqual(Array(10).fill(1));
+		expect(polls[0][0]).toMatchObject({ contact: { firstname: expect.any(String), [`statecode${FORMATTED}`]: 'Active' } });
 	});
 
 	it('recovers from an expired delta link with nothing created or updated lost, and says so in the items and the log', async () => {

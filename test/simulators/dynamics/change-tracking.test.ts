@@ -117,6 +117,19 @@ describe('change tracking', () => {
 		expect(garbage.status).toBe(400);
 	});
 
+	it('returns the selected columns with their formatted values on tracked pages; on request, plays a reported loss of the delta link with them', async () => {
+		const annotated = { Prefer: `${TRACK.Prefer},odata.include-annotations="OData.Community.Display.V1.FormattedValue"` };
+		const { rows, deltaLink } = await readTracked('contacts?$select=lastname,statecode,_ownerid_value', annotated);
+		expect(rows[0]).toMatchObject({ lastname: expect.any(String), statecode: 0, 'statecode@OData.Community.Display.V1.FormattedValue': 'Active', '_ownerid_value@OData.Community.Display.V1.FormattedValue': expect.any(String) });
+		expect(deltaLink).toContain('$deltatoken=');
+
+		// MicrosoftDocs/powerapps-docs#439: no deltaLink on the last page when formatted values were asked for.
+		sim.state.dropsDeltaLinkWithFormattedValues = true;
+		const last = await api.get(deltaLink, annotated);
+		expect([last.json['@odata.nextLink'], last.json['@odata.deltaLink']]).toEqual([undefined, undefined]);
+		expect((await api.get(deltaLink, TRACK)).json['@odata.deltaLink']).toContain('$deltatoken=');
+	});
+
 	it('counts the changes behind a delta token', async () => {
 		const { deltaLink } = await readTracked('contacts?$select=lastname');
 		sim.state.createContact({ lastname: 'One' });

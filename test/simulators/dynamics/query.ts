@@ -25,6 +25,7 @@ import type { DynamicsState } from './state';
 import {
 	CODES,
 	DataverseError,
+	FORMATTED_VALUE,
 	type Preferences,
 	annotationFilter,
 	jsonResponse,
@@ -427,7 +428,7 @@ export function listRecords(context: ListContext, definition: EntityDefinition, 
 		const extra: Record<string, string> = { $skiptoken: encodeSkipToken(definition.primaryIdAttribute, next) };
 		if (deltaTokenText !== null) extra.$deltatoken = deltaTokenText;
 		body['@odata.nextLink'] = linkWith(context, definition, params, extra);
-	} else if (tracking && cursor.delta) {
+	} else if (tracking && cursor.delta && !(context.state.dropsDeltaLinkWithFormattedValues && options.annotate(FORMATTED_VALUE))) {
 		body['@odata.deltaLink'] = linkWith(context, definition, params, { $deltatoken: `${cursor.delta.version}!${cursor.delta.time}` });
 	}
 

@@ -94,6 +94,11 @@ export class DynamicsState {
 	latencyMs: number;
 	/** Change-tracking tokens below this version are expired (see expireChangeTracking). */
 	changeTrackingFloor = 0;
+	/**
+	 * Plays a behaviour reported of Dataverse (MicrosoftDocs/powerapps-docs#439): a tracked query asking for
+	 * formatted values gets no deltaLink on its last page. Off by default; reset() turns it off.
+	 */
+	dropsDeltaLinkWithFormattedValues = false;
 
 	private tables = new Map<string, Table>();
 	private version = FIRST_VERSION;
@@ -121,6 +126,7 @@ export class DynamicsState {
 	reset(): void {
 		this.tables = new Map(ENTITIES.map((definition) => [definition.logicalName, { definition, rows: new Map(), tombstones: [], keys: new Map() }]));
 		this.changeTrackingFloor = 0;
+		this.dropsDeltaLinkWithFormattedValues = false;
 		const system = { as: this.app.applicationUserId };
 		const systemUser = (values: RecordValues, id: string) => this.insertSystemRow(SYSTEMUSER, id, values);
 		systemUser(
