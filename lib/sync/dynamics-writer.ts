@@ -296,7 +296,10 @@ function counterpartOf(entry: Entry, found: Lookups, settings: DynamicsWriterSet
 	if (rows.length > 1) return { lookup: { found: 'ambiguous', ids: rows.map((row) => guidOf(row.contactid) as string) } };
 	const [row] = rows;
 	const id = guidOf(row.contactid) as string;
-	if (carriesDeletionTag(row, settings.deletions)) return { lookup: { found: 'tombstone', id, why: 'trashed' }, row };
+	// Deactivation marks a deleted Google contact's counterpart, yet the Google contact linked to this one is alive:
+	// the contact was deactivated in Dynamics 365 (or reactivated in Google), and syncs like any other.
+	const deactivatedByUser = settings.deletions.kind === 'deactivate' && entry.linkId === id;
+	if (carriesDeletionTag(row, settings.deletions) && !deactivatedByUser) return { lookup: { found: 'tombstone', id, why: 'trashed' }, row };
 	const linkId = settings.linkColumn ? textOf(row[settings.linkColumn]) : undefined;
 	return { lookup: { found: by, id, snapshot: dynamicsSideSnapshot(row, entry.mapping, entry.person), ...(linkId ? { linkId } : {}) }, row };
 }

@@ -315,6 +315,18 @@ describe('tombstones, ambiguity and duplicates', () => {
 		expect(contacts()).toHaveLength(0);
 	});
 
+	it('a contact deactivated in Dynamics 365 still takes the changes of the Google contact linked to it; another Google contact with its email does not sync into it', async () => {
+		const pair = await syncedPair('Inactive', 'Member', 'inactive@example.com');
+		editDynamics(pair.contact, { statecode: 1 });
+		editGoogle(pair.person, { names: [{ givenName: 'Inactive', familyName: 'Member-Renamed' }] });
+		const stranger = addPerson('Same', 'Email', ['inactive@example.com']);
+
+		const run = await syncPeople([pair.person, stranger], { settings: { deletions: { kind: 'deactivate' } } });
+
+		expect(actions(run)).toEqual(['update', 'skip-tombstone']);
+		expect(contactById(pair.contact)).toMatchObject({ lastname: 'Member-Renamed', statecode: 1 });
+	});
+
 	it('several Dynamics contacts with the email: skipped and reported, nothing guessed', async () => {
 		const ids = [addContact({ lastname: 'One', emailaddress1: 'shared@example.com' }), addContact({ lastname: 'Two', emailaddress2: 'SHARED@example.com' })];
 		const run = await syncPeople([addPerson('Sha', 'Red', ['shared@example.com'])]);
