@@ -11,6 +11,22 @@ import { normalizeEmail, normalizePhone } from './normalize';
 /** An explicit map from a Dynamics option value ("1") to the other side's value ("Email"). */
 export type ValueMap = Record<string, string>;
 
+/**
+ * The keys a JSON object's text names more than once (JSON.parse silently keeps the last). Walks the
+ * string literals in order, so a colon inside a value is never taken for a key; meant for flat maps.
+ */
+export function repeatedJsonKeys(json: string): string[] {
+	const seen = new Set<string>();
+	const repeated = new Set<string>();
+	for (const [, literal, colon] of json.matchAll(/("(?:[^"\\]|\\.)*")(\s*:)?/g)) {
+		if (!colon) continue;
+		const key = JSON.parse(literal) as string;
+		if (seen.has(key)) repeated.add(key);
+		seen.add(key);
+	}
+	return [...repeated];
+}
+
 export function isEmptyValue(value: unknown): boolean {
 	return value === undefined || value === null || (typeof value === 'string' && value.trim() === '') || (Array.isArray(value) && value.length === 0);
 }

@@ -22,6 +22,7 @@ import {
 	type ValueMap,
 } from '../../lib/mapping';
 import { mapItem } from '../../lib/mapping/items';
+import { repeatedJsonKeys } from '../../lib/mapping/values';
 import type { DirectionInfo } from '../../lib/mapping/spec';
 import type { FieldDescriptor } from '../../lib/model/fields';
 import { hasExpression } from '../shared/parameters';
@@ -60,8 +61,8 @@ interface ItemSpec {
 
 /** A field the user names ("Custom Field"): a Google custom field is `userDefined:<label>`, a plain one its key. */
 function namedField(sides: DirectionInfo, picked: string | undefined, customName: string | undefined, where: string, problems: MappingError[]): string {
-	if (picked !== CUSTOM_FIELD) return picked ?? '';
-	const name = (customName ?? '').trim();
+	if (picked !== CUSTOM_FIELD) return String(picked ?? '');
+	const name = String(customName ?? '').trim();
 	if (name === '') problems.push({ field: `${where}.customFieldName`, message: 'The custom field has no name', fix: 'Enter the custom field\'s name, or pick a field from the list.' });
 	return sides.other === 'google' ? `userDefined:${name}` : name;
 }
@@ -75,6 +76,10 @@ function parseValueMap(value: CustomMappingParameters['valueMap'], where: string
 		} catch (error) {
 			problems.push({ field: `${where}.valueMap`, message: `The value map is not valid JSON (${(error as Error).message})`, fix: 'Write it as { "<option value>": "<other value>" }, e.g. { "100000000": "Email" }.' });
 			return undefined;
+		}
+		for (const key of repeatedJsonKeys(value)) {
+			const kept = JSON.stringify((parsed as Record<string, unknown>)[key]);
+			problems.push({ field: `${where}.valueMap`, message: `option "${key}" is listed twice; JSON keeps only the last (${kept})`, fix: 'List each option value once.' });
 		}
 	}
 	// {} is the parameter's default: no value map.
@@ -100,7 +105,8 @@ function readItemSpec(context: IExecuteFunctions, direction: MappingDirection, i
 		customMappings: customs.map((mapping, index) => {
 			const where = `customMappings[${index}]`;
 			const custom: CustomMapping = {
-				dynamicsField: (mapping.dynamicsField ?? '').trim(),
+				// An expression may give a number or an object: the column check names it either way.
+				dynamicsField: String(mapping.dynamicsField ?? '').trim(),
 				otherField: namedField(sides, mapping.otherField, mapping.customFieldName, where, problems),
 			};
 			const valueMap = parseValueMap(mapping.valueMap, where, problems);
