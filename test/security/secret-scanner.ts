@@ -5,7 +5,7 @@
  * HTTP Basic header, a JWT). A PEM private key is looked for by each line of its body, so a part of
  * a key counts too. Findings name the file, the line and the kind of secret, never the secret.
  */
-import { closeSync, openSync, readSync, readdirSync, readFileSync, statSync } from 'fs';
+import { closeSync, fstatSync, openSync, readSync, readdirSync, readFileSync, statSync } from 'fs';
 import { join } from 'path';
 import { SECRET_MARKER } from '../simulators/common/secrets';
 import { REGISTRY_FILE, type RegisteredSecret } from './recording';
@@ -135,12 +135,13 @@ export class SecretMatcher {
 		const descriptor = openSync(file, 'r');
 		try {
 			const overlap = Math.max(this.longest * 6, 1024);
-			const buffer = Buffer.alloc(CHUNK_SIZE + overlap);
+			const chunkSize = Math.min(CHUNK_SIZE, fstatSync(descriptor).size + 1);
+			const buffer = Buffer.allocUnsafe(chunkSize + overlap);
 			let carried = Buffer.alloc(0);
 			let linesBefore = 0;
 			for (;;) {
 				carried.copy(buffer, 0);
-				const read = readSync(descriptor, buffer, carried.length, CHUNK_SIZE, null);
+				const read = readSync(descriptor, buffer, carried.length, chunkSize, null);
 				const chunk = buffer.subarray(0, carried.length + read);
 				const text = chunk.toString('utf8');
 				for (const match of this.scanText(text)) {
