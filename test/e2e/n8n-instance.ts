@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { recordingFile } from '../security/recording';
 
 const REPO_ROOT = path.resolve(__dirname, '../..');
 const WORK_DIR = path.join(REPO_ROOT, 'test/.work');
@@ -95,6 +96,8 @@ async function spawnN8n(command: 'start' | 'worker', userFolder: string, env: Re
 	const installDir = ensureN8nInstall();
 	// The task runners' broker listens on a port of its own (5679 by default): another n8n on the machine would hold it.
 	const brokerPort = await freePort();
+	// When the run is recorded for the secret scan (test/security/recording.ts), everything n8n prints, at debug level.
+	const logFile = recordingFile(`n8n-${command}`);
 	const child: ChildProcess = spawn(path.join(installDir, 'bin/n8n'), [command], {
 		cwd: userFolder,
 		env: {
@@ -112,14 +115,20 @@ async function spawnN8n(command: 'start' | 'worker', userFolder: string, env: Re
 			N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
 			N8N_TEMPLATES_ENABLED: 'false',
 			N8N_SECURE_COOKIE: 'false',
-			N8N_LOG_LEVEL: 'info',
+			N8N_LOG_LEVEL: logFile ? 'debug' : 'info',
 			...env,
 		},
 		stdio: ['ignore', 'pipe', 'pipe'],
 	});
 	let output = '';
-	child.stdout?.on('data', (chunk) => (output += chunk));
-	child.stderr?.on('data', (chunk) => (output += chunk));
+	const log = logFile ? fs.createWriteStream(logFile, { flags: 'a' }) : undefined;
+	const collect = (chunk: Buffer) => {
+		output += chunk;
+		log?.write(chunk);
+	};
+	child.stdout?.on('data', collect);
+	child.stderr?.on('data', collect);
+	child.once('close', () => log?.end());
 	const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 	const stop = async () => {
 		if (child.exitCode === null) {

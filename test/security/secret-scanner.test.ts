@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { issueSecret, SECRET_MARKER } from '../simulators/common/secrets';
@@ -105,5 +105,21 @@ describe('recording', () => {
 		expect(files).toEqual([join(directory, `outputs-${process.pid}.log`)]);
 		const matcher = new SecretMatcher(readRegistry(directory));
 		expect(matcher.scanFile(files[0]).map((finding) => finding.kind).sort()).toEqual(['Google access token', MARKER_KIND]);
+	});
+
+	test('keeps the first items of a long list, and every error in it', () => {
+		process.env[RECORDING_DIRECTORY_VARIABLE] = directory;
+		const items = Array.from({ length: 1000 }, (_, index) => ({ json: { id: `item-${index}` } }));
+		items[900] = { json: { id: 'item-900', error: { message: `refused ${SECRET.value}` } } } as never;
+		const cause = new Error(`token ${SECRET.value}x`);
+		recordOutput('execution', { runData: { Writer: [{ data: { main: [items] } }] }, error: Object.assign(new Error('failed'), { cause }) });
+		const [file] = recordedFiles(directory);
+		const text = readFileSync(file, 'utf8');
+		expect(text).toContain("'item-49'");
+		expect(text).not.toContain("'item-50'");
+		expect(text).toContain('950 more items');
+		expect(new SecretMatcher([SECRET]).scanFile(file).map((finding) => finding.form)).toEqual(['as is']);
+		// In the list: the error's cause; among the errors: the item's error and the error with its cause.
+		expect(text.split(SECRET.value).length - 1).toBe(3);
 	});
 });
