@@ -14,7 +14,7 @@ import type { Person } from '../../lib/google/client';
 import { LINK_KEYS } from '../../lib/mapping';
 import { dynamicsWrites } from '../e2e-chain/counting';
 import { DYNAMICS_CREDENTIAL, GOOGLE_CREDENTIAL, NODE_TYPES, chainWorkflow, startChainTestbed, type ChainTestbed } from '../e2e-chain/testbed';
-import { googleTriggerItems } from '../nodes/ContactFieldMapping/testbed';
+import { dynamicsTriggerItems, googleTriggerItems } from '../nodes/ContactFieldMapping/testbed';
 
 const MAPPING = 'Contact Field Mapping';
 const WRITER = 'Dynamics 365 Contact';
@@ -22,7 +22,7 @@ const WRITER = 'Dynamics 365 Contact';
 let bed: ChainTestbed;
 
 beforeAll(async () => {
-	bed = await startChainTestbed({ nodes: ['mapping', 'dynamicsWriter'] });
+	bed = await startChainTestbed({ nodes: ['mapping', 'dynamicsWriter', 'googleWriter'] });
 });
 afterAll(() => bed?.close());
 beforeEach(() => {
@@ -330,6 +330,170 @@ describe.each(Object.entries(ACCEPTED))('accepted: %s', (_name, { spoil, mapping
 		expect(contacts()).toHaveLength(3);
 		const created = contacts().find((contact) => contact.contactid === writer?.outputs[1].json.targetId) as Record<string, unknown>;
 		for (const [column, value] of Object.entries(stored)) expect([column, created[column] ?? null]).toEqual([column, value]);
+	});
+});
+
+interface RecordCase {
+	/** The second mapped record, spoilt (or replaced) before it reaches the writer. */
+	spoil: (record: IDataObject, triggerItem: IDataObject) => IDataObject;
+	field: string;
+	message: string | RegExp;
+	fix: string | RegExp;
+}
+
+const MAP_FIRST = 'Connect the Contact Field Mapping node before this one: it turns trigger items into the records the sync writes.';
+
+/** Records a Dynamics 365 writer gets from something else than a Contact Field Mapping (Google → Dynamics 365), or edited after it. */
+const RECORDS: Record<string, RecordCase> = {
+	'a trigger item without the mapping': {
+		spoil: (_record, triggerItem) => triggerItem,
+		field: 'item',
+		message: 'The item is not a mapped contact record (it has no "target" and "values")',
+		fix: MAP_FIRST,
+	},
+	'a record mapped for Google Contacts': {
+		spoil: (record) => ({ ...record, target: 'google' }),
+		field: 'target',
+		message: 'The record is mapped for Google Contacts, not for Dynamics 365',
+		fix: 'Set the Contact Field Mapping\'s Direction to one ending in Dynamics 365.',
+	},
+	'a record mapped from plain fields': {
+		spoil: (record) => ({ ...record, sourceApp: 'plain', sourceId: 'row-7' }),
+		field: 'sourceApp',
+		message: 'The record comes from plain fields; the sync upsert takes contacts mapped from Google Contacts',
+		fix: 'Map with the direction Google Contacts → Dynamics 365.',
+	},
+	'values that are text': {
+		spoil: (record) => ({ ...record, values: 'Grace Hopper' }),
+		field: 'values',
+		message: 'The record\'s values are not an object',
+		fix: MAP_FIRST,
+	},
+	'an event the triggers never send': {
+		spoil: (record) => ({ ...record, event: 'modified' }),
+		field: 'event',
+		message: '"modified" is not a change event',
+		fix: 'Use one of created, updated, deleted, resync (the triggers set it), or leave it out.',
+	},
+	'match emails that are not text': {
+		spoil: (record) => ({ ...record, matchKeys: { emails: [{ value: 'grace@example.com' }] } }),
+		field: 'matchKeys.emails',
+		message: 'The match emails are not all text',
+		fix: MAP_FIRST,
+	},
+	'a value edited after the mapping, too long for its column': {
+		spoil: (record) => ({ ...record, values: { ...(record.values as IDataObject), lastname: 'H'.repeat(60) } }),
+		field: 'values',
+		message: /Dynamics 365 refused the write \(HTTP 400.*The length of the 'lastname' attribute of the 'contact' entity exceeded the maximum allowed length of '50'/,
+		fix: 'Correct the value in Google Contacts or change the mapping (a column\'s type or length); the other records were written.',
+	},
+	'a column the org does not have, added after the mapping': {
+		spoil: (record) => ({ ...record, values: { ...(record.values as IDataObject), new_doesnotexist: 'x' } }),
+		field: 'values',
+		message: /Dynamics 365 refused the write \(HTTP 400.*new_doesnotexist/,
+		fix: 'Correct the value in Google Contacts or change the mapping',
+	},
+};
+
+describe.each(Object.entries(RECORDS))('records handed to the writer: %s', (_name, { spoil, field, message, fix }) => {
+	/** The three mapped records, the second spoilt. */
+	async function records(): Promise<IDataObject[]> {
+		const triggered = await triggerItems();
+		const { outputs } = await bed.n8n.executeNode(NODE_TYPES.mapping, { parameters: { direction: 'googleToDynamics' }, inputItems: triggered });
+		const mapped = outputs[0].map((item) => item.json);
+		return [mapped[0], spoil(mapped[1], triggered[1]), mapped[2]];
+	}
+
+	it('fails that record, naming it, the field and the fix; the others are written once', async () => {
+		const failure = await bed.n8n.executeNode(NODE_TYPES.dynamicsWriter, { parameters: { operation: 'upsert' }, inputItems: await records() }).then(
+			() => undefined,
+			(error: unknown) => error,
+		);
+		expect(failure).toBeInstanceOf(NodeOperationError);
+		const error = failure as NodeOperationError;
+		expect(error.context.itemIndex).toBe(1);
+		expect(error.message).toMatch(/^(people\/c\d+|Item 2|row-7): /);
+		expectText(error.message, message);
+		expectText(error.description ?? undefined, fix);
+		expect(error.description).toContain('The other records were written');
+		expect(contacts().map((contact) => contact.emailaddress1).sort()).toEqual(['ada@example.com', 'alan@example.com']);
+	});
+
+	it('with "Continue", the record carries json.error with its pairedItem', async () => {
+		const inputs = await records();
+		const { outputs } = await bed.n8n.executeNode(NODE_TYPES.dynamicsWriter, { parameters: { operation: 'upsert' }, inputItems: inputs, continueOnFail: true });
+		expect(outputs[0].map((item) => [item.json.action, item.pairedItem])).toEqual([
+			['create', { item: 0 }],
+			['failed', { item: 1 }],
+			['create', { item: 2 }],
+		]);
+		const problem = outputs[0][1].json.error as IDataObject;
+		expect(problem.field).toBe(field);
+		expectText(problem.message as string, message);
+		expectText(problem.fix as string, fix);
+		expect(contacts()).toHaveLength(2);
+		const grace = PEOPLE[1].email;
+		expect(contacts().some((contact) => contact.emailaddress1 === grace)).toBe(false);
+	});
+});
+
+describe('the way back: Dynamics 365 Contact Trigger items → Contact Field Mapping → Google Contacts Sync', () => {
+	const GOOGLE_WRITER = 'Google Contacts Sync';
+
+	/** Ada, Grace and Alan as Dynamics 365 contacts, as the Dynamics 365 trigger emits them. */
+	async function dynamicsItems(grace: Record<string, unknown> = {}): Promise<IDataObject[]> {
+		const ids = PEOPLE.map(({ givenName, familyName, email }, index) => bed.dynamics.state.createContact({ firstname: givenName, lastname: familyName, emailaddress1: email, ...(index === 1 ? grace : {}) }).id);
+		const items = await dynamicsTriggerItems(bed.dynamics);
+		return ids.map((id) => items.find((item) => item.contactId === id) as IDataObject);
+	}
+
+	async function runBack(inputs: IDataObject[], continueOnFail: boolean) {
+		const workflow = chainWorkflow([
+			{ name: 'Dynamics 365 Contact Trigger', type: 'n8n-nodes-base.manualTrigger' },
+			{ name: MAPPING, type: NODE_TYPES.mapping, parameters: { direction: 'dynamicsToGoogle' }, credentials: [DYNAMICS_CREDENTIAL] },
+			{ name: GOOGLE_WRITER, type: NODE_TYPES.googleWriter, parameters: { operation: 'upsert' }, credentials: [DYNAMICS_CREDENTIAL, GOOGLE_CREDENTIAL] },
+		]);
+		if (continueOnFail) for (const node of workflow.nodes.slice(1)) node.onError = 'continueRegularOutput';
+		return await bed.n8n.runWorkflow(workflow, { triggerItems: inputs, triggerNode: 'Dynamics 365 Contact Trigger' });
+	}
+
+	const emailsInGoogle = () => bed.google.state.listAll().flatMap((person) => (person.emailAddresses ?? []).map((entry) => entry.value)).sort();
+
+	it.each([
+		['the contact is text', () => ({ event: 'updated', contactId: 'x', contact: 'Grace Hopper' }), 'contact', 'The item\'s "contact" is the text "Grace Hopper", not a Dynamics 365 contact'],
+		['the contact is a list', (item: IDataObject) => ({ ...item, contact: [item.contact] }), 'contact', 'The item\'s "contact" is a list, not a Dynamics 365 contact'],
+		['the contact has no contactid', (item: IDataObject) => ({ event: 'updated', contact: { ...(item.contact as IDataObject), contactid: undefined } }), 'contactid', 'has no contactid'],
+		['a Google contact in a Dynamics 365 → Google run', () => ({ event: 'updated', resourceName: 'people/c9', person: { resourceName: 'people/c9', names: [{ givenName: 'Grace' }] } }), 'item', 'The item is a Google Contacts contact, but the Direction maps Dynamics 365 → Google Contacts'],
+	])('not a contact (%s): refused at the mapping with its index; with "Continue" the others reach Google once', async (_name, spoil, field, message) => {
+		const items = await dynamicsItems();
+		const inputs = [items[0], spoil(items[1]), items[2]];
+
+		const stopped = await runBack(inputs, false);
+		const error = stopped.runs[MAPPING]?.[0]?.error as NodeOperationError;
+		expect(error).toBeInstanceOf(NodeOperationError);
+		expect(error.context.itemIndex).toBe(1);
+		expect(error.message).toContain(message);
+		expect(error.description).toEqual(expect.any(String));
+		expect(bed.google.state.listAll()).toHaveLength(0);
+
+		const kept = await runBack(inputs, true);
+		const outputs = kept.output(GOOGLE_WRITER);
+		expect(outputs.map((item) => [item.json.action, item.pairedItem])).toEqual([
+			['create', { item: 0 }],
+			['failed', { item: 1 }],
+			['create', { item: 2 }],
+		]);
+		expect(outputs[1].json.error).toMatchObject({ field, message: expect.stringContaining(message) });
+		expect(emailsInGoogle()).toEqual(['ada@example.com', 'alan@example.com']);
+	});
+
+	it('names with emoji, a right-to-left override, zero-width joiners and an IDN email reach Google Contacts unchanged', async () => {
+		const grace = { firstname: '\u202Eecarg 🎉', lastname: 'Hop\u200Dper 👩🏽‍💻', emailaddress1: 'grâce@bücher.example' };
+		const items = await dynamicsItems(grace);
+		const run = await runBack(items, false);
+		expect(run.output(GOOGLE_WRITER).map((item) => item.json.action)).toEqual(['create', 'create', 'create']);
+		const created = bed.google.state.listAll().find((person) => person.emailAddresses?.[0]?.value === grace.emailaddress1);
+		expect(created?.names?.[0]).toMatchObject({ givenName: grace.firstname, familyName: grace.lastname });
 	});
 });
 
