@@ -1,4 +1,5 @@
 import { normalizeEmail, normalizePhone, valuesEqual } from '../../../lib/mapping';
+import { repeatedJsonKeys } from '../../../lib/mapping/values';
 import { formatDateOnly, parseDateOnly } from '../../../lib/mapping/dates';
 import { seedPeople } from '../../simulators/common/seed';
 
@@ -75,5 +76,17 @@ describe('date-only values', () => {
 		expect(formatDateOnly({ year: 0, month: 12, day: 24 })).toBe('--12-24');
 		expect(formatDateOnly({ year: 987, month: 1, day: 2 })).toBe('0987-01-02');
 		expect(formatDateOnly({ year: 2001, month: 2, day: 29 })).toBeUndefined();
+	});
+});
+
+describe('repeatedJsonKeys', () => {
+	it.each([
+		['{ "1": "a", "2": "b" }', []],
+		['{ "1": "a", "2": "b", "1": "c" }', ['1']],
+		['{ "1": "x\\": 1", "x": "y" }', []],
+		['{ "a\\"b": 1, "a\\"b": 2, "c": 3, "c": 4 }', ['a"b', 'c']],
+		['{ "1": "\\"1\\":" }', []],
+	])('%s → %j', (json, repeated) => {
+		expect(repeatedJsonKeys(json)).toEqual(repeated);
 	});
 });
