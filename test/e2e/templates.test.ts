@@ -9,30 +9,17 @@
  * takes over the same accounts (a user upgrading). Each poll runs at a random second of the minute,
  * so every wait has a generous deadline; nothing here measures time.
  */
-import { dynamicsWrites, googleWrites } from '../e2e-chain/counting';
 import type { GooglePerson } from '../../lib/google/fields';
-import { CREDENTIAL_NAMES, TEMPLATES, startSyncEnvironment, waitFor, type ImportedWorkflow, type SyncEnvironment } from './sync-environment';
+import { CREDENTIAL_NAMES, TEMPLATES, startSyncEnvironment, type ImportedWorkflow, type SyncEnvironment } from './sync-environment';
 import * as sync from './sync-state';
+import { describeTwoWayTemplate, syncChecks } from './two-way-scenario';
 
 jest.setTimeout(14 * 60_000);
 
-/** A sync round: both triggers poll once a minute at a random second, then the chain runs. */
-const ROUND_MS = 3 * 60_000;
-
 let env: SyncEnvironment;
 
-const people = () => sync.googlePeople(env);
-const dynamicsRows = () => sync.dynamicsRows(env);
-const counterpartOf = (contactId: string) => sync.counterpartOf(env, contactId);
-const groupMembers = (name: string) => sync.groupMembers(env, name);
-const googleDuplicates = () => sync.googleDuplicates(env);
-const dynamicsDuplicates = () => sync.dynamicsDuplicates(env);
-const polls = () => sync.pollCounts(env);
-const { linkOf, emailsOf, LINK_COLUMN, TRASH_GROUP: TRASH, UNSUBSCRIBES_GROUP: UNSUBSCRIBES } = sync;
-const digits = (value: unknown) => String(value ?? '').replace(/\D/g, '');
-
-/** Waits for a sync round's outcome; the deadline covers a couple of polls of each trigger. */
-const settled = <T>(what: string, check: () => Promise<T | undefined> | T | undefined, rounds = 2) => waitFor(what, check, { timeoutMs: rounds * ROUND_MS, explain: () => sync.explainSync(env) });
+const { people, dynamicsRows, counterpartOf, groupMembers, googleDuplicates, dynamicsDuplicates, settled } = syncChecks(() => env);
+const { linkOf, emailsOf, TRASH_GROUP: TRASH, UNSUBSCRIBES_GROUP: UNSUBSCRIBES } = sync;
 
 beforeAll(async () => {
 	env = await startSyncEnvironment({ dynamicsContacts: 12, googleContacts: 4 });
@@ -93,69 +80,5 @@ describe('Dynamics 365 → Google Contacts (one-way) template', () => {
 	});
 });
 
-describe('Dynamics 365 ⇄ Google Contacts (two-way) template', () => {
-	let workflow: ImportedWorkflow;
-	let dynamicsDuplicatesBefore: Record<string, number>;
-
-	it('takes over the accounts: a contact made in Google before activation lands in Dynamics 365, nothing twice', async () => {
-		dynamicsDuplicatesBefore = await dynamicsDuplicates();
-		const greta = await env.googleControl<GooglePerson>('POST', 'contacts', { names: [{ givenName: 'Greta', familyName: 'Googler' }], emailAddresses: [{ value: 'greta.googler@example.org' }] });
-		workflow = await env.importTemplate(TEMPLATES.twoWay);
-		expect(workflow.nodes.filter((node) => node.type.startsWith('n8n-nodes-dynamics365-sync.'))).toHaveLength(8);
-		await env.activate(workflow);
-		const row = await settled('Greta to be created in Dynamics 365 with her Google link', async () =>
-			(await dynamicsRows()).find((candidate) => candidate[LINK_COLUMN] === greta.resourceName),
-		);
-		expect(row).toEqual(expect.objectContaining({ firstname: 'Greta', lastname: 'Googler', emailaddress1: 'greta.googler@example.org' }));
-		// The initial sync of the Dynamics side fills the link column of every linked contact (what traces a Google deletion back).
-		await settled('the link column of every linked Dynamics 365 contact to hold its Google resource name', async () => ((await sync.linkColumnFilled(env)) ? true : undefined));
-		expect(await dynamicsDuplicates()).toEqual(dynamicsDuplicatesBefore);
-		expect(googleDuplicates()).toEqual({});
-	});
-
-	it('syncs edits both ways, tags a Google deletion in Dynamics 365, and settles without a loop', async () => {
-		const rows = await dynamicsRows();
-		const active = rows.filter((row) => row.statecode === 0 && row.emailaddress1 && counterpartOf(row.contactid));
-		const [editedInDynamics, editedInGoogle, deletedInGoogle] = active;
-		const googleEdited = counterpartOf(editedInGoogle.contactid) as GooglePerson;
-		const googleDeleted = counterpartOf(deletedInGoogle.contactid) as GooglePerson;
-
-		await env.dynamicsControl('PATCH', `contacts/${editedInDynamics.contactid}`, { values: { jobtitle: 'Chief Listener' } });
-		await env.googleControl('PATCH', `contacts/${googleEdited.resourceName}`, { phoneNumbers: [{ value: '+31 20 555 0199', type: 'mobile' }] });
-		const gus = await env.googleControl<GooglePerson>('POST', 'contacts', { names: [{ givenName: 'Gus', familyName: 'Gmail' }], emailAddresses: [{ value: 'gus.gmail@example.org' }] });
-		await env.googleControl('DELETE', `contacts/${googleDeleted.resourceName}`);
-
-		let pending: string[] = [];
-		await waitFor(
-			'the edits to reach the other app',
-			async () => {
-				const current = await dynamicsRows();
-				const byId = (id: string) => current.find((row) => row.contactid === id);
-				const arrived = {
-					'phone edited in Google': ['mobilephone', 'telephone1', 'telephone2'].some((column) => digits(byId(editedInGoogle.contactid)?.[column]) === '31205550199'),
-					'job title edited in Dynamics 365': counterpartOf(editedInDynamics.contactid)?.organizations?.[0]?.title === 'Chief Listener',
-					'Gus created in Google': current.some((row) => row[LINK_COLUMN] === gus.resourceName),
-					'contact deleted in Google': byId(deletedInGoogle.contactid)?.statecode === 1,
-				};
-				pending = Object.keys(arrived).filter((edit) => !arrived[edit as keyof typeof arrived]);
-				return pending.length ? undefined : true;
-			},
-			{ timeoutMs: 2 * ROUND_MS, explain: async () => `not arrived: ${pending.join(', ')}\n${await sync.explainSync(env)}` },
-		);
-		// Deactivated, never deleted.
-		expect((await dynamicsRows()).some((row) => row.contactid === deletedInGoogle.contactid)).toBe(true);
-		expect(await dynamicsDuplicates()).toEqual(dynamicsDuplicatesBefore);
-		expect(googleDuplicates()).toEqual({});
-
-		// No loop: once settled, two more polls of each trigger find nothing to write.
-		const writes = () => dynamicsWrites(env.dynamics) + googleWrites(env.google);
-		// Let the round that carried the edits finish its echo (each side's write comes back once as a change).
-		const start = polls();
-		await settled('each trigger to poll once more after the edits', () => (polls().dynamics > start.dynamics && polls().google > start.google ? true : undefined));
-		const writesWhenSettled = writes();
-		const quietStart = polls();
-		await settled('each trigger to poll twice more', () => (polls().dynamics >= quietStart.dynamics + 2 && polls().google >= quietStart.google + 2 ? true : undefined), 3);
-		expect(writes()).toBe(writesWhenSettled);
-		await env.deactivate(workflow);
-	});
-});
+// The two-way template takes over the same accounts (a user upgrading): the scenario the queue-mode test shares.
+describeTwoWayTemplate(() => env);
