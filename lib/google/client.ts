@@ -31,6 +31,11 @@ export const PEOPLE_LIMITS = {
 
 const GROUP_FIELDS = 'name,groupType,memberCount,metadata,clientData';
 
+/** How long an account's group list may be reused (`reuse`): a group deleted or renamed meanwhile is seen after this at the latest. */
+export const GROUP_LIST_REUSE_MS = 10 * 60 * 1000;
+// Per process, per account (accountKey); only ever saves a request.
+const groupLists = new Map<string, { groups: ContactGroup[]; readAt: number }>();
+
 export interface GoogleContactsClientOptions extends GoogleConnectionOptions {
 	/** Clients with the same key in one process share one mutation queue (use the credential's id). */
 	mutationQueueKey?: string;
@@ -221,7 +226,13 @@ export class GoogleContactsClient {
 		return matches;
 	}
 
-	async listContactGroups(): Promise<ContactGroup[]> {
+	/**
+	 * The account's contact groups. `reuse`: the list read by any client of this account in this
+	 * process in the last GROUP_LIST_REUSE_MS (with the groups created since), when there is one.
+	 */
+	async listContactGroups(options: { reuse?: boolean } = {}): Promise<ContactGroup[]> {
+		const cached = this.accountKey === undefined ? undefined : groupLists.get(this.accountKey);
+		if (options.reuse && cached && Date.now() - cached.readAt < GROUP_LIST_REUSE_MS) return [...cached.groups];
 		const groups: ContactGroup[] = [];
 		let pageToken: string | undefined;
 		do {
@@ -229,7 +240,8 @@ export class GoogleContactsClient {
 			groups.push(...(data.contactGroups ?? []));
 			pageToken = data.nextPageToken ?? undefined;
 		} while (pageToken);
-		return groups;
+		if (this.accountKey !== undefined) groupLists.set(this.accountKey, { groups, readAt: Date.now() });
+		return [...groups];
 	}
 
 	/** A group by its exact name (user groups) or system id ("myContacts", "starred"). */
@@ -240,12 +252,17 @@ export class GoogleContactsClient {
 
 	// ---- writes -----------------------------------------------------------------------------------
 
-	/** Creates contacts, 200 per request; results are in input order. `readMask` names the fields returned. */
-	async createContacts(contacts: readonly Person[], readMask: readonly string[]): Promise<WriteResult[]> {
+	/**
+	 * Creates contacts, 200 per request; results are in input order. `readMask` names the fields
+	 * returned. `recover`, asked once when Google rejects a call as invalid, may correct the contacts
+	 * in place (e.g. a group that no longer exists) and answer true to send the call again, before
+	 * the bad contacts are isolated by splitting it.
+	 */
+	async createContacts(contacts: readonly Person[], readMask: readonly string[], recover?: () => Promise<boolean>): Promise<WriteResult[]> {
 		const fields = mask(readMask, 'readMask');
 		const results: WriteResult[] = new Array(contacts.length);
 		const entries = contacts.map((person, index) => ({ index, person }));
-		await this.writeInChunks(entries, PEOPLE_LIMITS.batchCreate, results, async (chunk) => {
+		await this.writeInChunks(entries, PEOPLE_LIMITS.batchCreate, results, recover, async (chunk) => {
 			const data = await this.mutate('people.batchCreateContacts', () =>
 				this.api.people.batchCreateContacts({ requestBody: { contacts: chunk.map((entry) => ({ contactPerson: entry.person })), readMask: fields } }),
 			);
@@ -268,7 +285,7 @@ export class GoogleContactsClient {
 		}
 		const results: WriteResult[] = new Array(updates.length);
 		const entries = updates.map((update, index) => ({ index, ...update }));
-		await this.writeInChunks(entries, PEOPLE_LIMITS.batchUpdate, results, async (chunk) => {
+		await this.writeInChunks(entries, PEOPLE_LIMITS.batchUpdate, results, undefined, async (chunk) => {
 			let pending = chunk;
 			while (pending.length) {
 				try {
@@ -329,7 +346,9 @@ export class GoogleContactsClient {
 	/** Creates a user contact group; when one of that name exists already (409, e.g. created meanwhile), that one. */
 	async createContactGroup(name: string): Promise<ContactGroup> {
 		try {
-			return await this.mutate('contactGroups.create', () => this.api.contactGroups.create({ requestBody: { contactGroup: { name }, readGroupFields: GROUP_FIELDS } }));
+			const created = await this.mutate('contactGroups.create', () => this.api.contactGroups.create({ requestBody: { contactGroup: { name }, readGroupFields: GROUP_FIELDS } }));
+			if (this.accountKey !== undefined) groupLists.get(this.accountKey)?.groups.push(created);
+			return created;
 		} catch (error) {
 			if ((error as GooglePeopleError).httpStatus !== 409) throw error;
 			const created = await this.findContactGroup(name);
@@ -368,18 +387,24 @@ export class GoogleContactsClient {
 	}
 
 	/**
-	 * Runs `write` chunk by chunk. A chunk rejected as invalid is split until the bad contacts are
-	 * alone (the others still get written); a failure that is not about the chunk's contacts (auth,
+	 * Runs `write` chunk by chunk. A chunk rejected as invalid is offered to `recover` (once a call),
+	 * then split until the bad contacts are alone (the others still get written); a failure that is not about the chunk's contacts (auth,
 	 * quota or outage outlasting the retry budget) fails that chunk and every later one unsent.
 	 */
-	private async writeInChunks<E extends { index: number }>(entries: E[], size: number, results: WriteResult[], write: (chunk: E[]) => Promise<void>): Promise<void> {
+	private async writeInChunks<E extends { index: number }>(entries: E[], size: number, results: WriteResult[], recover: (() => Promise<boolean>) | undefined, write: (chunk: E[]) => Promise<void>): Promise<void> {
 		let fatal: GooglePeopleError | undefined;
+		let recovery = recover;
 		const attempt = async (chunk: E[]): Promise<void> => {
 			if (fatal) return failAll(chunk, fatal, results);
 			try {
 				await write(chunk);
 			} catch (error) {
 				const failure = error instanceof GooglePeopleError ? error : toGooglePeopleError(error, 'write');
+				if (failure.status === 'INVALID_ARGUMENT' && recovery) {
+					const corrected = await recovery();
+					recovery = undefined;
+					if (corrected) return attempt(chunk);
+				}
 				if (failure.status === 'INVALID_ARGUMENT' && chunk.length > 1) {
 					const middle = Math.ceil(chunk.length / 2);
 					await attempt(chunk.slice(0, middle));

@@ -113,15 +113,16 @@ export class ContactIndex {
 	}
 
 	/**
-	 * Brings the index up to date: incrementally when it is current, else by a full listing (also when
-	 * Google refuses the token). Resolves false only when `abandonFullListing` stopped a full listing.
+	 * Brings the index up to date: incrementally when it is current ("changes": Google took the token,
+	 * so this is the account the index knows), else by a full listing ("listed"; also when Google
+	 * refuses the token), unless `abandonFullListing` stopped it ("abandoned").
 	 */
-	refresh(google: GoogleContactsClient, options: ContactIndexRefreshOptions = {}): Promise<boolean> {
+	refresh(google: GoogleContactsClient, options: ContactIndexRefreshOptions = {}): Promise<'changes' | 'listed' | 'abandoned'> {
 		const run = this.refreshing.then(async () => {
 			if (this.current) {
 				try {
 					await this.listChanges(google, options);
-					return true;
+					return 'changes' as const;
 				} catch (error) {
 					// Expired, or not this account's: only a full listing is sure. Anything else (an outage) stops the run.
 					if (!(error instanceof GooglePeopleError && (error.httpStatus === 400 || error.httpStatus === 410))) throw error;
@@ -145,14 +146,14 @@ export class ContactIndex {
 		if (nextSyncToken) this.syncToken = nextSyncToken;
 	}
 
-	private async listAll(google: GoogleContactsClient, options: ContactIndexRefreshOptions): Promise<boolean> {
+	private async listAll(google: GoogleContactsClient, options: ContactIndexRefreshOptions): Promise<'listed' | 'abandoned'> {
 		this.syncToken = undefined;
 		const startedAt = Date.now();
 		const built = new ContactIndex();
 		let first = true;
 		let nextSyncToken: string | undefined;
 		for await (const page of google.listConnections({ personFields: SYNC_PERSON_FIELDS, requestSyncToken: true, pageSize: PEOPLE_LIMITS.pageSize })) {
-			if (first && page.nextPageToken && options.abandonFullListing?.(page.totalItems ?? 0)) return false;
+			if (first && page.nextPageToken && options.abandonFullListing?.(page.totalItems ?? 0)) return 'abandoned';
 			first = false;
 			for (const person of page.people) {
 				built.put(person);
@@ -163,7 +164,7 @@ export class ContactIndex {
 		({ contacts: this.contacts, byEmail: this.byEmail, byLink: this.byLink } = built);
 		this.syncToken = nextSyncToken;
 		this.fullListingAt = startedAt;
-		return true;
+		return 'listed';
 	}
 }
 

@@ -111,6 +111,8 @@ interface Plan {
 	/** The fields the update writes, as snapshot names and the mapping's extra fields. */
 	fields: string[];
 	groups: Array<{ group: string; add: boolean }>;
+	/** A new contact's groups: its own memberships and the tag groups (by name) it is created in. */
+	createTags?: { groups: string[]; tags: string[] };
 	/** The Dynamics link column gets the Google contact's resource name (if it differs). */
 	linkOnDynamics: boolean;
 }
@@ -148,6 +150,8 @@ class GoogleDirectory {
 	private keys = new ContactIndex();
 	/** The account's index when the keys are it: the run's own writes are recorded there. */
 	private accountIndex?: ContactIndex;
+	/** Google took the index's sync token: this is the account (not reset, not another one) earlier runs knew. */
+	knownAccount = false;
 
 	constructor(private readonly google: GoogleContactsClient) {}
 
@@ -169,7 +173,9 @@ class GoogleDirectory {
 			const named = (link !== undefined && contactIds.has(link)) || (readGoogleField(person, 'emailAddresses') as string[]).some((email) => emails.has(normalizeEmail(email)));
 			if (named) this.byResource.set(person.resourceName as string, person);
 		};
-		if (!(await index.refresh(this.google, { abandonFullListing, seen }))) {
+		const refreshed = await index.refresh(this.google, { abandonFullListing, seen });
+		this.knownAccount = refreshed === 'changes';
+		if (refreshed === 'abandoned') {
 			const found = await this.google.searchContactsByEmail([...emails], SYNC_PERSON_FIELDS);
 			for (const person of [...(found?.values() ?? [])].flat() as GooglePerson[]) {
 				this.keys.put(person);
@@ -258,8 +264,10 @@ class GoogleSyncRun {
 
 	async run(inputs: readonly ReadResult[]): Promise<GoogleWriteResult> {
 		this.admit(inputs);
-		await this.loadGroups();
 		await this.findCounterparts();
+		// An account known from earlier runs may reuse their group list (with its deadline).
+		await this.loadGroups(!this.directory.knownAccount);
+		for (const entry of this.live()) this.resolve(entry);
 		for (const entry of this.live()) this.decide(entry);
 		this.claimCounterparts();
 		await guardDeletions(this.actions(), { deletedIn: 'dynamics', maxShare: this.settings.maxDeletionShare, countLinked: async () => this.directory.linkedCount });
@@ -313,13 +321,14 @@ class GoogleSyncRun {
 		return this.live().flatMap((entry) => (entry.decision ? [entry.decision.action] : []));
 	}
 
-	private async loadGroups(): Promise<void> {
+	/** The user groups by name: the list a run of this account read lately, or read now (`fresh`). */
+	private async loadGroups(fresh = false): Promise<void> {
 		if (this.settings.trashGroup === undefined && this.settings.unsubscribeGroup === undefined) return;
-		const groups = await this.google.listContactGroups();
+		const groups = await this.google.listContactGroups({ reuse: !fresh });
 		this.groupsByName = new Map(groups.filter((group) => group.groupType === 'USER_CONTACT_GROUP' && group.name).map((group) => [group.name as string, group]));
 	}
 
-	/** A group's resource name; a missing group is created (the groups were listed at the start of the run). */
+	/** A group's resource name; a missing group is created (the groups are known from the start of the run). */
 	private async groupResource(name: string): Promise<string> {
 		const known = this.groupName(name);
 		if (known !== undefined) return known;
@@ -357,7 +366,6 @@ class GoogleSyncRun {
 		}
 		const linkIds = upserts.map((entry) => entry.record.matchKeys.linkId).filter((id): id is string => id !== undefined && /^people\/[^/\s]+$/.test(id));
 		await this.directory.read([...linkIds, ...lookingUp.flatMap(candidates)]);
-		for (const entry of entries) this.resolve(entry);
 	}
 
 	private resolve(entry: Entry): void {
@@ -528,7 +536,11 @@ class GoogleSyncRun {
 		const creating = this.live().filter((entry) => entry.plan?.create);
 		if (!creating.length) return;
 		await this.tagInCreates(creating);
-		const results = await this.google.createContacts(creating.map((entry) => entry.plan!.create as Person), WRITE_READ_MASK);
+		const results = await this.google.createContacts(
+			creating.map((entry) => entry.plan!.create as Person),
+			WRITE_READ_MASK,
+			() => this.regroupCreates(creating),
+		);
 		creating.forEach((entry, position) => {
 			const result = results[position];
 			if (result.ok) {
@@ -543,15 +555,37 @@ class GoogleSyncRun {
 	private async tagInCreates(creating: Entry[]): Promise<void> {
 		for (const entry of creating) {
 			const plan = entry.plan as Plan;
-			const adds = plan.groups.filter((tag) => tag.add);
-			if (!adds.length) continue;
+			const tags = plan.groups.filter((tag) => tag.add).map((tag) => tag.group);
+			if (!tags.length) continue;
 			const person = plan.create as GooglePerson;
-			// A contact created with memberships goes only into those: it stays in My Contacts, as one tagged afterwards does.
-			const groups = person.memberships?.length ? (readGoogleField(person, 'memberships') as string[]) : [MY_CONTACTS_GROUP];
-			for (const tag of adds) groups.push(await this.groupResource(tag.group));
-			writeGoogleField(person, 'memberships', [...new Set(groups)]);
+			// A contact created with memberships is only in those: it stays in My Contacts, as one tagged afterwards does.
+			plan.createTags = { groups: person.memberships?.length ? (readGoogleField(person, 'memberships') as string[]) : [MY_CONTACTS_GROUP], tags };
 			plan.groups = plan.groups.filter((tag) => !tag.add);
 		}
+		await this.writeCreateTags(creating);
+	}
+
+	private async writeCreateTags(creating: Entry[]): Promise<void> {
+		for (const entry of creating) {
+			const tagging = entry.plan?.createTags;
+			if (!tagging) continue;
+			const groups = [...tagging.groups];
+			for (const tag of tagging.tags) groups.push(await this.groupResource(tag));
+			writeGoogleField(entry.plan?.create as GooglePerson, 'memberships', [...new Set(groups)]);
+		}
+	}
+
+	/**
+	 * Google rejected a create call: when a tag group is gone meanwhile (deleted in Google, while its
+	 * reused group list still named it), the groups are read again and the memberships rewritten.
+	 */
+	private async regroupCreates(creating: Entry[]): Promise<boolean> {
+		const used = new Map(creating.flatMap((entry) => entry.plan?.createTags?.tags ?? []).map((name) => [name, this.groupName(name)]));
+		if (!used.size) return false;
+		await this.loadGroups(true);
+		if ([...used].every(([name, resourceName]) => this.groupName(name) === resourceName)) return false;
+		await this.writeCreateTags(creating);
+		return true;
 	}
 
 	/** Batch updates; a contact changed meanwhile is read again and decided anew, up to `conflictRounds` times. */
@@ -618,11 +652,22 @@ class GoogleSyncRun {
 			}
 		}
 		for (const [name, change] of changes) {
-			let resourceName = this.groupName(name);
-			if (resourceName === undefined && change.add.size) resourceName = await this.groupResource(name);
+			const members = { add: [...change.add.keys()], remove: [...change.remove.keys()] };
+			const resolve = async () => (this.groupName(name) === undefined && change.add.size ? this.groupResource(name) : this.groupName(name));
+			let resourceName = await resolve();
 			// Nobody can be in a group that does not exist: removing is done.
 			if (resourceName === undefined) continue;
-			const result = await this.google.modifyGroupMembers(resourceName, { add: [...change.add.keys()], remove: [...change.remove.keys()] });
+			let result;
+			try {
+				result = await this.google.modifyGroupMembers(resourceName, members);
+			} catch (error) {
+				// The group was deleted in Google while a reused group list still named it: read the groups again.
+				if ((error as GooglePeopleError).httpStatus !== 404) throw error;
+				await this.loadGroups(true);
+				resourceName = await resolve();
+				if (resourceName === undefined) continue;
+				result = await this.google.modifyGroupMembers(resourceName, members);
+			}
 			for (const [contact, entry] of [...change.add, ...change.remove]) {
 				if (result.notFound.includes(contact)) this.fail(entry, { field: 'group', message: `Google contact ${contact} was deleted before it could be tagged "${name}"`, fix: 'Nothing to do: a deleted contact needs no tag.' });
 				else if (result.cannotRemoveLastGroup.includes(contact)) this.fail(entry, { field: 'group', message: `Google contact ${contact} cannot leave "${name}": it is its only label`, fix: 'Add the contact to another label (e.g. My Contacts) in Google Contacts, then run again.' });

@@ -42,7 +42,7 @@ describe('the contact index', () => {
 		const [ana, bo] = create(contact('Ana', [' Ana@Example.com ', 'ana@work.example']), contact('Bo', ['bo@example.com'], 'dyn-1'));
 		const index = new ContactIndex();
 		expect(index.current).toBe(false);
-		expect(await index.refresh(client())).toBe(true);
+		expect(await index.refresh(client())).toBe('listed');
 		expect(index.current).toBe(true);
 		expect(index.withEmail('ana@example.com')).toEqual([ana]);
 		expect(index.withEmail('ana@work.example')).toEqual([ana]);
@@ -58,7 +58,7 @@ describe('the contact index', () => {
 		const google = client();
 		await index.refresh(google);
 		sim.counters.reset();
-		await index.refresh(google);
+		expect(await index.refresh(google)).toBe('changes');
 		expect(listings()).toBe(1);
 
 		const [cy] = create(contact('Cy', ['cy@example.com'], 'dyn-3'));
@@ -95,7 +95,7 @@ describe('the contact index', () => {
 		await index.refresh(google);
 		sim.state.expireSyncTokens();
 		sim.counters.reset();
-		await index.refresh(google);
+		expect(await index.refresh(google)).toBe('listed');
 		// The refused incremental listing, then the full one.
 		expect(listings()).toBe(2);
 		expect(index.withEmail('ana@example.com')).toEqual([ana]);
@@ -126,14 +126,14 @@ describe('the contact index', () => {
 		create(...Array.from({ length: 1500 }, (_, position) => contact(`P${position}`, [`p${position}@example.com`])));
 		const index = new ContactIndex();
 		const sizes: number[] = [];
-		expect(await index.refresh(client(), { abandonFullListing: (total) => sizes.push(total) > 0 })).toBe(false);
+		expect(await index.refresh(client(), { abandonFullListing: (total) => sizes.push(total) > 0 })).toBe('abandoned');
 		expect(sizes).toEqual([1500]);
 		expect(index.current).toBe(false);
 		expect(listings()).toBe(1);
 		// A small account is listed in one page: nothing to abandon.
 		sim.reset();
 		create(contact('Ana', ['ana@example.com']));
-		expect(await index.refresh(client(), { abandonFullListing: () => true })).toBe(true);
+		expect(await index.refresh(client(), { abandonFullListing: () => true })).toBe('listed');
 		expect(index.current).toBe(true);
 	});
 

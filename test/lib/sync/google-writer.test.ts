@@ -488,8 +488,9 @@ describe('runs of one credential: the account\'s contact index', () => {
 		const second = await keyedSync(contacts.slice(3).map((contact) => record(contact)));
 		expect(second.outcomes.map((outcome) => outcome.action)).toEqual(['update', 'create', 'create']);
 		expect(second.outcomes[0].targetId).toBe(made.resourceName);
-		// One incremental listing (the first run's three creates and the user's contact, read in full as they pass), one create call.
-		expect(sim.counters.snapshot()).toEqual({ token: 1, 'contactGroups.list': 1, 'people.connections.list': 1, 'people.batchCreateContacts': 1, 'people.batchUpdateContacts': 1 });
+		// One incremental listing (the first run's three creates and the user's contact, read in full as they pass), one create call;
+		// the group list of the first run is reused.
+		expect(sim.counters.snapshot()).toEqual({ token: 1, 'people.connections.list': 1, 'people.batchCreateContacts': 1, 'people.batchUpdateContacts': 1 });
 		for (const contact of contacts) expect(byLink(contact.contactid)).toHaveLength(1);
 		expect(sim.state.listAll()).toHaveLength(6);
 	});
@@ -509,7 +510,35 @@ describe('runs of one credential: the account\'s contact index', () => {
 		sim.state.deleteContact(removed.resourceName as string);
 		const result = await keyedSync([record(contacts[0], 'deleted'), record(contacts[1], 'deleted')]);
 		expect(result.outcomes.map((outcome) => [outcome.action, outcome.targetId])).toEqual([['tag-deleted', gone.resourceName], ['skip-no-counterpart', undefined]]);
-		expect(sim.counters.snapshot()).toEqual({ token: 1, 'contactGroups.list': 1, 'people.connections.list': 1, 'contactGroups.create': 1, 'contactGroups.members.modify': 1 });
+		expect(sim.counters.snapshot()).toEqual({ token: 1, 'people.connections.list': 1, 'contactGroups.create': 1, 'contactGroups.members.modify': 1 });
+	});
+
+	it('the group list is reused while Google takes the index\'s token; a tag group deleted in Google meanwhile is read again when a write finds it gone', async () => {
+		const optedOut = (name: string) => org.create({ firstname: name, lastname: 'Example', emailaddress1: `${name}@example.org`, donotbulkemail: true });
+		const [ada, bo, cy] = ['ada', 'bo', 'cy'].map(optedOut);
+		await keyedSync([record(ada)]);
+		expect(sim.counters.snapshot()).toMatchObject({ 'contactGroups.list': 1, 'contactGroups.create': 1, 'people.batchCreateContacts': 1 });
+		await keyedSync([record(bo)]);
+		expect(sim.counters.snapshot()['contactGroups.list']).toBeUndefined();
+		const first = groupNamed('Dynamics 365 Unsubscribes')!.resourceName as string;
+		expect(groupsOf(only(bo.contactid))).toContain(first);
+
+		// The user deletes the group (its members stay); the reused list still names it.
+		sim.state.deleteGroup(first, false);
+		const created = await keyedSync([record(cy)]);
+		expect(created.outcomes).toEqual([expect.objectContaining({ action: 'create', unsubscribe: { change: 'added', group: 'Dynamics 365 Unsubscribes' } })]);
+		// The rejected create call, the groups read again, the group made anew, the call sent again: not split contact by contact.
+		expect(sim.counters.snapshot()).toMatchObject({ 'people.batchCreateContacts': 2, 'contactGroups.list': 1, 'contactGroups.create': 1 });
+		const second = groupNamed('Dynamics 365 Unsubscribes')!.resourceName as string;
+		expect(second).not.toBe(first);
+		expect(groupsOf(only(cy.contactid))).toEqual(expect.arrayContaining(['contactGroups/myContacts', second]));
+
+		// Tagging an existing contact: members:modify finds the group gone (404), the groups are read again.
+		sim.state.deleteGroup(second, false);
+		const tagged = await keyedSync([record(ada)]);
+		expect(tagged.outcomes).toEqual([expect.objectContaining({ action: 'skip-equal', unsubscribe: { change: 'added', group: 'Dynamics 365 Unsubscribes' } })]);
+		expect(sim.counters.snapshot()).toMatchObject({ 'contactGroups.members.modify': 2, 'contactGroups.list': 1, 'contactGroups.create': 1 });
+		expect(groupsOf(only(ada.contactid))).toContain(groupNamed('Dynamics 365 Unsubscribes')!.resourceName);
 	});
 
 	it('an expired sync token costs one refused request, then the account is listed again; nothing is duplicated', async () => {
