@@ -25,12 +25,7 @@ beforeAll(async () => {
 	bed = await startChainTestbed({ nodes: ['mapping', 'dynamicsWriter', 'googleWriter'] });
 });
 afterAll(() => bed?.close());
-beforeEach(() => {
-	bed.dynamics.state.reset();
-	bed.google.reset();
-	bed.dynamics.counters.reset();
-	bed.google.counters.reset();
-});
+beforeEach(() => bed.reset());
 
 const PEOPLE = [
 	{ givenName: 'Ada', familyName: 'Lovelace', email: 'ada@example.com' },

@@ -38,6 +38,8 @@ export interface ChainTestbed {
 	dynamics: DynamicsSimulator;
 	google: GoogleSimulator;
 	n8n: N8nHarness;
+	/** Both simulators empty again (seeded contacts gone), their faults and request counters cleared. */
+	reset(): void;
 	close(): Promise<void>;
 }
 
@@ -60,6 +62,14 @@ export async function startChainTestbed(options: { nodes: Array<keyof typeof NOD
 		dynamics,
 		google,
 		n8n,
+		reset: () => {
+			dynamics.state.reset();
+			google.reset();
+			for (const sim of [dynamics, google]) {
+				sim.faults.clear();
+				sim.counters.reset();
+			}
+		},
 		close: async () => {
 			await dynamics.close();
 			await google.close();
