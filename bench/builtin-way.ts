@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { MAX_PAGE_SIZE } from '../lib/dynamics/client';
-import { ensureN8nInstall } from '../test/e2e/n8n-instance';
+import { ensureN8nInstall, freePort } from '../test/e2e/n8n-instance';
 import { accessTokenFor } from '../test/simulators/google/testing';
 import { startSimulators, type RequestCount, type Simulators } from './scenarios';
 
@@ -98,11 +98,13 @@ function builtinWorkflow(sims: Simulators, tokens: { dynamics: string; google: s
 	return { id: WORKFLOW_ID, name: 'Dynamics 365 → Google Contacts (built-in nodes)', active: false, nodes, connections, settings: {} };
 }
 
-function n8nEnvironment(userFolder: string): NodeJS.ProcessEnv {
+function n8nEnvironment(userFolder: string, brokerPort: number): NodeJS.ProcessEnv {
 	return {
 		...process.env,
 		NODE_ENV: 'production',
 		N8N_USER_FOLDER: userFolder,
+		// The task runners' broker listens on a port of its own (5679 by default): another n8n on the machine would hold it.
+		N8N_RUNNERS_BROKER_PORT: String(brokerPort),
 		N8N_ENCRYPTION_KEY: 'bench-encryption-key-not-a-secret',
 		N8N_DIAGNOSTICS_ENABLED: 'false',
 		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
@@ -145,7 +147,7 @@ export async function builtinWayInitialSync(contacts: number, latencyMs: number)
 	const sims = await startSimulators({ dynamicsContacts: contacts, latencyMs });
 	const userFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-bench-'));
 	try {
-		const env = n8nEnvironment(userFolder);
+		const env = n8nEnvironment(userFolder, await freePort());
 		const tokens = { dynamics: await dynamicsAccessToken(sims), google: await accessTokenFor(sims.google) };
 		const workflowFile = path.join(userFolder, 'workflow.json');
 		fs.writeFileSync(workflowFile, JSON.stringify(builtinWorkflow(sims, tokens)));
