@@ -84,7 +84,7 @@ function sourceContact(json: Record<string, unknown>, sides: DirectionInfo): { s
 /** The target's current record at a dot path of the item (unwrapped from a trigger-shaped item), if the item has one. */
 function currentRecord(json: Record<string, unknown>, path: string | undefined): { current?: Record<string, unknown> } | { error: MappingError } {
 	if (!path) return {};
-	const value = path.split('.').reduce<unknown>((node, key) => (isObject(node) ? node[key] : undefined), json);
+	const value = path.includes('.') ? path.split('.').reduce<unknown>((node, key) => (isObject(node) ? node[key] : undefined), json) : json[path];
 	if (value === undefined || value === null) return {};
 	if (!isObject(value)) {
 		return {
