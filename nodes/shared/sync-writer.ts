@@ -95,7 +95,7 @@ export function writerItems(context: IExecuteFunctions, run: { outcomes: RecordO
 	if (failures.length && !context.continueOnFail()) {
 		const [{ outcome, itemIndex }] = failures;
 		const others = failures.length > 1 ? ` (and ${failures.length - 1} more)` : '';
-		throw new NodeOperationError(context.getNode(), `${outcome.sourceId || `Item ${itemIndex + 1}`}: ${outcome.error?.message}${others}`, {
+		throw new NodeOperationError(context.getNode(), `${outcome.sourceId || `Item ${itemIndex}`}: ${outcome.error?.message}${others}`, {
 			itemIndex,
 			description: `${outcome.error?.fix} The other records were ${run.summary.dryRun ? 'decided (dry run)' : 'written'}; turn on "Continue" (On Error) to get every record's outcome.`,
 		});

@@ -22,7 +22,7 @@ const WRITER = 'Dynamics 365 Contact';
 let bed: ChainTestbed;
 
 beforeAll(async () => {
-	bed = await startChainTestbed({ nodes: ['mapping', 'dynamicsWriter', 'googleWriter'] });
+	bed = await startChainTestbed({ nodes: ['filter', 'mapping', 'dynamicsWriter', 'googleWriter'] });
 });
 afterAll(() => bed?.close());
 beforeEach(() => bed.reset());
@@ -407,7 +407,7 @@ describe.each(Object.entries(RECORDS))('records handed to the writer: %s', (_nam
 		expect(failure).toBeInstanceOf(NodeOperationError);
 		const error = failure as NodeOperationError;
 		expect(error.context.itemIndex).toBe(1);
-		expect(error.message).toMatch(/^(people\/c\d+|Item 2|row-7): /);
+		expect(error.message).toMatch(/^(people\/c\d+|Item 1|row-7): /);
 		expectText(error.message, message);
 		expectText(error.description ?? undefined, fix);
 		expect(error.description).toContain('The other records were written');
@@ -489,6 +489,31 @@ describe('the way back: Dynamics 365 Contact Trigger items → Contact Field Map
 		expect(run.output(GOOGLE_WRITER).map((item) => item.json.action)).toEqual(['create', 'create', 'create']);
 		const created = bed.google.state.listAll().find((person) => person.emailAddresses?.[0]?.value === grace.emailaddress1);
 		expect(created?.names?.[0]).toMatchObject({ givenName: grace.firstname, familyName: grace.lastname });
+	});
+});
+
+describe('the Contact Filter on items that are not contacts', () => {
+	const FILTER = { source: 'google', combine: 'all', googleConditions: { condition: [{ type: 'isDeleted', match: 'isNot' }] } };
+
+	it.each([
+		['an empty object', () => ({}), 'Item 1 is neither a Dynamics 365 contact (no contactid) nor a Google contact (no resourceName people/…)'],
+		['a person that is text', () => ({ event: 'updated', person: 'Grace Hopper' }), 'Item 1 has a person that is a string, not a Google contact object'],
+		['a Dynamics 365 contact in a Google filter', () => ({ event: 'updated', contactId: '8b0c3c55-5a2b-4c8e-9f00-000000000001', contact: { contactid: '8b0c3c55-5a2b-4c8e-9f00-000000000001' } }), 'Item 1 is a Dynamics 365 contact, but "Contacts From" is Google Contacts'],
+	])('%s: named with its index and the fix; with "Continue" it goes to "Not Kept" with its pairedItem', async (_name, spoil, message) => {
+		const items = await triggerItems();
+		const inputs = [items[0], spoil(), items[2]];
+		const failure = await bed.n8n.executeNode(NODE_TYPES.filter, { parameters: FILTER, inputItems: inputs }).then(
+			() => undefined,
+			(error: unknown) => error as NodeOperationError,
+		);
+		expect(failure).toBeInstanceOf(NodeOperationError);
+		expect(failure?.context.itemIndex).toBe(1);
+		expect(failure?.message).toContain(message);
+		expect(failure?.description).toMatch(/^(Connect the Contact Filter to a Dynamics 365 or Google Contacts trigger or node|Set "Contacts From" to Dynamics 365)/);
+
+		const { outputs } = await bed.n8n.executeNode(NODE_TYPES.filter, { parameters: FILTER, inputItems: inputs, continueOnFail: true });
+		expect(outputs[0].map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 2 }]);
+		expect(outputs[1]).toEqual([{ json: { error: expect.stringContaining(message) }, pairedItem: { item: 1 } }]);
 	});
 });
 
