@@ -427,8 +427,11 @@ describe.each(Object.entries(RECORDS))('records handed to the writer: %s', (_nam
 		expectText(problem.message as string, message);
 		expectText(problem.fix as string, fix);
 		expect(contacts()).toHaveLength(2);
+		// Nothing half-written: no Dynamics 365 contact for Grace, and no link stored on her Google contact.
 		const grace = PEOPLE[1].email;
 		expect(contacts().some((contact) => contact.emailaddress1 === grace)).toBe(false);
+		const gracePerson = bed.google.state.listAll().find((person) => person.emailAddresses?.some((entry) => entry.value === grace));
+		expect(linkOf(gracePerson?.resourceName as string)).toBeUndefined();
 	});
 });
 
