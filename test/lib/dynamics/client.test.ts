@@ -246,6 +246,26 @@ describe('change tracking', () => {
 		expect(nothing.deleted).toEqual([]);
 	});
 
+	it('returns the selected columns with formatted values on tracked pages, and gets the delta link where Dataverse leaves it off an annotated last page', async () => {
+		const client = simulatorClient(sim);
+		const annotated = { includeAnnotations: 'OData.Community.Display.V1.FormattedValue', maxPageSize: 5000 };
+		const { upserted, deltaLink } = await client.collectChanges<Record<string, unknown>>({ entitySet: 'contacts', select: ['fullname', 'statecode'] }, annotated);
+		expect(upserted[0]).toMatchObject({ fullname: expect.any(String), 'statecode@OData.Community.Display.V1.FormattedValue': 'Active' });
+		sim.counters.reset();
+		// Reported of Dataverse (MicrosoftDocs/powerapps-docs#439): no deltaLink on the last page with formatted values.
+		sim.state.dropsDeltaLinkWithFormattedValues = true;
+		try {
+			sim.state.updateContact(sim.state.listContacts()[0].id, { jobtitle: 'Seen with its label' });
+			const changes = await client.collectChanges<Record<string, unknown>>({ link: deltaLink }, annotated);
+			expect(changes.upserted).toEqual([expect.objectContaining({ 'statecode@OData.Community.Display.V1.FormattedValue': 'Active' })]);
+			expect(changes.deltaLink).toContain('$deltatoken=');
+			// The annotated page, then the same page without annotations for its delta link.
+			expect(sim.counters.snapshot()).toEqual({ 'contacts.delta': 2 });
+		} finally {
+			sim.state.dropsDeltaLinkWithFormattedValues = false;
+		}
+	});
+
 	it('reports an expired delta link as ChangeTrackingExpiredError', async () => {
 		const client = simulatorClient(sim);
 		const { deltaLink } = await client.collectChanges({ entitySet: 'contacts', select: ['fullname'] });
