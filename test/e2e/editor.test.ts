@@ -90,6 +90,9 @@ it.each(Object.keys(EXPECTED_PARAMETERS))('opens %s with its parameters, option 
 	expect(await panel.textContent()).not.toMatch(/Error fetching options|Could not load|Issues:|Install this node/i);
 	if (EXPECTED_PARAMETERS[type].includes('linkColumn')) {
 		// The link column's label comes from the org's metadata (the simulator's custom column).
-		await expect(panel.locator('[data-test-id="parameter-input-linkColumn"] input').first().inputValue()).resolves.toBe('Google Resource Name');
+		// The label shows "Loading options..." until the options request answers: wait for it to settle.
+		const linkColumn = panel.locator('[data-test-id="parameter-input-linkColumn"] input').first();
+		await page.waitForFunction((input) => !/Loading/i.test((input as HTMLInputElement).value), await linkColumn.elementHandle(), { timeout: 30_000 });
+		expect(await linkColumn.inputValue()).toBe('Google Resource Name');
 	}
 });
