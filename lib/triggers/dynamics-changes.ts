@@ -65,7 +65,7 @@ export interface TrackingCursor extends CursorBase {
 	link?: string;
 	/** The odata.maxpagesize the pass or round started with; Dataverse wants it re-sent with each nextLink. */
 	pageSize: number;
-	/** Server time when the current pass or round began; absent between rounds. */
+	/** Server time when the current pass or round began (no later than its snapshot); absent between rounds. */
 	startedAt?: string;
 	/** The snapshot time of the delta link the current round follows: contacts created after it are new. */
 	since?: string;
@@ -302,13 +302,13 @@ function createdAfter(row: Row, since: string | undefined): boolean {
 }
 
 const DELTA_TOKEN_TIME = /[?&]\$deltatoken=\d+(?:!|%21)(\d{2})(?:\/|%2F)(\d{2})(?:\/|%2F)(\d{4})(?:%20|\+| )(\d{2})(?::|%3A)(\d{2})(?::|%3A)(\d{2})(?:&|$)/i;
-/** How long after its pass began a snapshot time is believable (a pass's first page comes within one poll). */
+/** How long after its pass's start a snapshot time is believable (a pass's first page comes within one poll). */
 const SNAPSHOT_WINDOW_MS = 10 * 60_000;
 
 /**
  * The moment a delta link's snapshot was taken. Dataverse's delta tokens read `<version>!<MM/dd/yyyy
  * HH:mm:ss>` (UTC); the time is used when the token has that form and it falls in the pass's first
- * poll, otherwise when that poll began (a little earlier than the snapshot).
+ * poll, otherwise the pass's start (no later than the snapshot).
  */
 function snapshotTime(deltaLink: string, startedAt: string): string {
 	const match = DELTA_TOKEN_TIME.exec(deltaLink);
@@ -332,7 +332,7 @@ function newPass(phase: TrackingCursor['phase'], since: string | undefined, opti
 const afterExpiry = (cursor: TrackingCursor, options: ContactPollOptions) => newPass(cursor.phase === 'arming' ? 'arming' : 'resync', cursor.since, options);
 
 const COLUMNS_CHANGED_WARNING =
-	'The columns of the Dynamics 365 Contact Trigger changed, and a delta link returns the columns of the pass that began it: once the round under way is read for its deletions, a full pass re-reads every contact with the new columns and emits it with resync: true.';
+	'The columns of the Dynamics 365 Contact Trigger changed (or its stored position comes from an older version), and a delta link returns the columns of the pass that began it: once the round under way is read for its deletions, a full pass re-reads every contact with the new columns and emits it with resync: true.';
 
 const EXPIRED_WARNING =
 	'The delta link of the Dynamics 365 Contact Trigger has expired (Dynamics 365 keeps change-tracking data for a limited time, 7 days by default, and a change to the contact table definition also resets it). A full pass now re-reads every contact and emits it with resync: true ("created" when it is new since the last round, "updated" otherwise); deletions made while the link was expired cannot be seen.';
