@@ -85,6 +85,10 @@ function isExpiredSyncToken(httpStatus: number | undefined, reason: string | und
 /** A failure without an HTTP answer: the network (a socket error code somewhere in the cause chain), or whatever the transport refused with. */
 function withoutResponse(error: ResponseError, operation: string): GooglePeopleError {
 	for (let level: ResponseError | undefined = error, depth = 0; level && depth < 6; level = level.cause as ResponseError | undefined, depth++) {
+		// n8n's OAuth2 client (EAUTH): the token endpoint refused to refresh the access token.
+		if (level.code === 'EAUTH') {
+			return new GoogleAuthorizationError(operation, `Google refused to refresh the access token (${level.message ?? level.code}). Check the Client ID and Client Secret of the Google Contacts credential, then reconnect it.`, { status: 'EAUTH' });
+		}
 		if (typeof level.code === 'string' && /^(E[A-Z]+|TimeoutError)$/.test(level.code)) {
 			return new GooglePeopleError(operation, `Google Contacts could not be reached for ${operation}: ${level.message ?? level.code}. Check the network or proxy and try again.`, { status: level.code });
 		}

@@ -62,6 +62,8 @@ const NOT_CONNECTED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', '
 function networkErrorOf(error: unknown, method: string, url: string): NetworkError | undefined {
 	for (const level of causes(error)) {
 		const code = level.code;
+		// EAUTH is n8n's OAuth2 client refusing a token refresh: an answer, not a network failure (and not worth a retry).
+		if (code === 'EAUTH') return undefined;
 		if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
 			return new NetworkError(code, `${method} ${describeUrl(url)}: ${String(level.message ?? code)}`, !NOT_CONNECTED_CODES.has(code));
 		}

@@ -321,6 +321,17 @@ describe('credentials a node run refuses', () => {
 		expect(google.counters.snapshot()['people.searchContacts'] ?? 0).toBe(0);
 	});
 
+	it('Google Contacts: a wrong Client Secret (the token refresh is refused) says so, without the secret, after one refresh attempt', async () => {
+		const secret = `${google.clientSecret}-typo`;
+		const values = await n8nCredentialFor(google, { clientSecret: secret });
+		google.state.expireAccessTokens();
+		google.counters.reset();
+		const error = await nodeError('n8n-nodes-dynamics365-sync.googleContactsSync', { ...findByEmail, readAll: true }, { [GOOGLE]: values as unknown as ICredentialDataDecryptedObject });
+		expect(error.message).toMatch(/^Google refused to refresh the access token \(.*\)\. Check the Client ID and Client Secret of the Google Contacts credential, then reconnect it\.$/);
+		expect(JSON.stringify({ message: error.message, description: error.description })).not.toContain(secret);
+		expect(google.counters.snapshot().token).toBe(1);
+	});
+
 	it('Dynamics 365: a Root Service Address a node cannot use names the credential and the field', async () => {
 		const credentials = { [DYNAMICS]: simulatorCredential(sim, { rootServiceAddress: 'https://contoso.crm.dynamics.com.evil.example', useCustomEndpoint: false }) as ICredentialDataDecryptedObject };
 		const error = await nodeError('n8n-nodes-dynamics365-sync.dynamics365Contact', { operation: 'getMany', returnAll: false, limit: 1 }, credentials);
