@@ -101,6 +101,17 @@ test('a bulk lookup by email (the sync\'s counterpart search) matches only the l
 	expect(filtersSent()).toEqual(filters);
 });
 
+test.each(["people/c1') or (1 eq 1", "it's/a?b#c&d=e%20f+g"])('an upsert by alternate key %j writes the record with exactly that key, twice the same one', async (key) => {
+	const upsert = () => client().upsert('contacts', { new_googleresourcename: key }, { lastname: 'Keyed' });
+	const first = await upsert();
+	const second = await upsert();
+	expect(second.id).toBe(first.id);
+	const keyed = sim.state.records('contact').filter((record) => record.values.new_googleresourcename === key);
+	expect(keyed.map((record) => record.id)).toEqual([first.id]);
+	const [path] = requests.filter((request) => request.method === 'PATCH').map((request) => new URL(request.url).pathname);
+	expect(decodeURIComponent(path)).toBe(`/api/data/v9.2/contacts(new_googleresourcename='${key.replace(/'/g, "''")}')`);
+});
+
 describe('the Dynamics 365 Contact node\'s contact search (typed into a picker)', () => {
 	let bed: ChainTestbed;
 	beforeAll(async () => {
