@@ -25,10 +25,10 @@ import type { DynamicsClient } from '../dynamics/client';
 import { batchOperations, executeBatch, type BatchOperation, type BatchResult } from '../dynamics/batch';
 import { FORMATTED_VALUE_ANNOTATION, readDynamicsField, type DynamicsRecord } from '../dynamics/contact-fields';
 import { assertPropertyName, buildQuery, isGuid } from '../dynamics/odata';
-import type { GoogleContactsClient } from '../google/client';
+import type { GoogleContactsClient, Person } from '../google/client';
 import { ContactConflictError } from '../google/errors';
-import { readGoogleField, writeGoogleField, type GooglePerson } from '../google/fields';
-import { LINK_KEYS } from '../mapping/mapper';
+import { readGoogleField, type GooglePerson } from '../google/fields';
+import { LINK_KEYS, mapContact } from '../mapping/mapper';
 import { normalizeEmail } from '../mapping/normalize';
 import type { ResolvedLink } from '../mapping/spec';
 import { valuesEqual } from '../mapping/values';
@@ -36,8 +36,8 @@ import type { FieldDescriptor } from '../model/fields';
 import { TRASH_GROUP, decideSync, validateSyncSettings, type CounterpartLookup, type DeletionTag, type SyncAction, type SyncDecision, type SyncSettings, type SyncSource } from './decide';
 import { DEFAULT_DELETION_SHARE } from './guard';
 import type { SyncApp } from './merge';
-import { dynamicsColumns } from './payload';
-import { SNAPSHOT_CLIENT_DATA_FIELD, encodeSnapshot, storedSnapshot, type SyncSnapshot } from './snapshot';
+import { dynamicsColumns, googleUpdate, type GoogleUpdate } from './payload';
+import { googleSnapshot, snapshotAfter, storedSnapshot, type SyncSnapshot } from './snapshot';
 import type { SyncSummary } from './summary';
 import {
 	SyncMappingError,
@@ -421,28 +421,43 @@ function writeProblem(result: BatchResult): RecordProblem {
 	return { field: 'item', message, fix: 'Run again; the other records were written.' };
 }
 
-/** What the Google contact needs after the write: its link (a contact created or newly matched) and the new snapshot. */
+/**
+ * What the Google contact needs after the write: its link (a contact created or newly matched) and the new
+ * snapshot, and the fields newer in Dynamics 365 than in Google (`carried`, with the contact as read).
+ */
 interface LinkWrite {
 	entry: Entry;
 	targetId: string;
 	snapshot?: SyncSnapshot;
+	carried?: { fields: string[]; row: DynamicsRecord };
 }
 
-function linkWriteFor(plan: Planned, createdId: string | undefined): LinkWrite | undefined {
+/**
+ * The link write after a contact was written. Our write makes the sync's own user the contact's last
+ * modifier, so the Dynamics 365 trigger (ignoring its own changes) would never pass on what a user
+ * changed there before: those fields (`pending`) go to Google with the link.
+ */
+function linkWriteFor(plan: Planned, createdId: string | undefined, written: boolean): LinkWrite | undefined {
 	const { action } = plan.decision;
 	if (action.kind === 'create' && createdId) return { entry: plan.entry, targetId: createdId, snapshot: action.snapshot };
-	if ((action.kind === 'update' || action.kind === 'conflict-resolved') && (action.link.onSource || action.snapshot)) {
-		return { entry: plan.entry, targetId: action.targetId, snapshot: action.snapshot };
-	}
-	return undefined;
+	if (action.kind !== 'update' && action.kind !== 'conflict-resolved') return undefined;
+	const carried = written && action.pending.length > 0 && plan.row ? { fields: action.pending, row: plan.row } : undefined;
+	if (!action.link.onSource && !action.snapshot && !carried) return undefined;
+	return { entry: plan.entry, targetId: action.targetId, snapshot: action.snapshot, ...(carried ? { carried } : {}) };
 }
 
-/** The Google contact's clientData with the link and the snapshot set; other apps' entries are kept. */
-function clientDataWith(person: GooglePerson, write: LinkWrite): GooglePerson['clientData'] {
-	const copy: GooglePerson = { clientData: [...(person.clientData ?? [])] };
-	writeGoogleField(copy, LINK_FIELD, write.targetId);
-	if (write.snapshot) writeGoogleField(copy, SNAPSHOT_CLIENT_DATA_FIELD, encodeSnapshot(write.snapshot));
-	return copy.clientData;
+/** The People API update of a link write: the carried fields (mapped from the Dynamics contact), the link and the snapshot. */
+function linkUpdate(write: LinkWrite): GoogleUpdate {
+	const person = write.entry.person ?? {};
+	const { carried } = write;
+	if (!carried) return googleUpdate(person, {}, [], { dynamicsContactId: write.targetId, snapshot: write.snapshot });
+	const { mapping } = write.entry;
+	const mapped = mapContact(carried.row, { ...mapping.toGoogle, clearEmpty: true }, { current: person });
+	if (!mapped.ok) return googleUpdate(person, {}, [], { dynamicsContactId: write.targetId, snapshot: write.snapshot });
+	const values = mapped.record.values as GooglePerson;
+	const after = googleSnapshot({ ...person, ...googleUpdate(person, values, carried.fields).person }, mapping.extraFields);
+	const snapshot = snapshotAfter(write.snapshot, storedSnapshot(person), after, carried.fields);
+	return googleUpdate(person, values, carried.fields, { dynamicsContactId: write.targetId, snapshot });
 }
 
 // ---- the run ----------------------------------------------------------------------------------
@@ -575,27 +590,40 @@ class DynamicsWriter {
 			}
 			const createdId = result?.id;
 			this.report.decided(plan.entry.index, plan.entry.record.sourceId, plan.decision, createdId);
-			const linkWrite = this.options.dryRun ? undefined : linkWriteFor(plan, createdId);
+			const linkWrite = this.options.dryRun ? undefined : linkWriteFor(plan, createdId, result !== undefined);
 			if (linkWrite) this.linkWrites.push(linkWrite);
 		}
 		return stale;
 	}
 
-	/** Stores links and snapshots on the Google contacts; a contact changed meanwhile is read again and written with its new etag. */
+	/**
+	 * Stores links and snapshots (and carried fields) on the Google contacts, one call per set of Person fields;
+	 * a contact changed meanwhile is read again and gets its link and snapshot with its new etag (carried fields
+	 * are dropped then: Google's newer values must not be overwritten blindly).
+	 */
 	private async storeLinks(): Promise<void> {
 		let pending = this.linkWrites;
 		if (pending.length === 0) return;
 		const google = this.google();
 		for (let attempt = 1; pending.length > 0; attempt++) {
-			const updates = pending.map((write) => ({ resourceName: write.entry.record.sourceId, person: { etag: write.entry.person?.etag, clientData: clientDataWith(write.entry.person ?? {}, write) } }));
-			const results = await google.updateContacts(updates, ['clientData'], ['clientData', 'metadata']);
+			const byFields = new Map<string, Array<{ write: LinkWrite; update: GoogleUpdate }>>();
+			for (const write of pending) {
+				const update = linkUpdate(write);
+				const key = JSON.stringify(update.updatePersonFields);
+				byFields.set(key, [...(byFields.get(key) ?? []), { write, update }]);
+			}
+			const outcomes: Array<{ write: LinkWrite; result: Awaited<ReturnType<GoogleContactsClient['updateContacts']>>[number] }> = [];
+			for (const group of byFields.values()) {
+				const updates = group.map(({ write, update }) => ({ resourceName: write.entry.record.sourceId, person: update.person as Person }));
+				const results = await google.updateContacts(updates, group[0].update.updatePersonFields, ['clientData', 'metadata']);
+				results.forEach((result, index) => outcomes.push({ write: group[index].write, result }));
+			}
 			const stale: LinkWrite[] = [];
-			results.forEach((result, index) => {
-				if (result.ok) return;
-				const write = pending[index];
-				if (result.error instanceof ContactConflictError && attempt < this.maxAttempts) stale.push(write);
+			for (const { write, result } of outcomes) {
+				if (result.ok) continue;
+				if (result.error instanceof ContactConflictError && attempt < this.maxAttempts) stale.push({ ...write, carried: undefined });
 				else this.fail(write.entry, { field: 'clientData', message: `Dynamics 365 contact ${write.targetId} was written, but the link could not be stored on the Google contact: ${result.error.message}`, fix: 'Run again: the next run finds the pair by email and stores the link.' });
-			});
+			}
 			if (stale.length === 0) return;
 			const fresh = await google.getContacts(stale.map((write) => write.entry.record.sourceId), ['clientData', 'metadata']);
 			pending = stale.filter((write) => {

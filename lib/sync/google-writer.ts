@@ -32,7 +32,7 @@ import { decideSync, TRASH_GROUP, UNSUBSCRIBES_GROUP, type CounterpartLookup, ty
 import type { SyncApp } from './merge';
 import { DEFAULT_DELETION_SHARE } from './guard';
 import { googleUpdate, type GoogleSyncState, type GoogleUpdate } from './payload';
-import { SNAPSHOT_CLIENT_DATA_FIELD, SNAPSHOT_FIELDS, encodeSnapshot, googleSnapshot, storedSnapshot, type SyncSnapshot } from './snapshot';
+import { SNAPSHOT_CLIENT_DATA_FIELD, SNAPSHOT_FIELDS, encodeSnapshot, googleSnapshot, snapshotAfter, storedSnapshot } from './snapshot';
 import type { SyncSummary } from './summary';
 import { SyncMappings, WriterReport, dynamicsSideSnapshot, googleSideSnapshot, guardDeletions, type ReadResult, type RecordOutcome, type RecordProblem, type SyncMapping, type SyncRecord } from './writer-common';
 
@@ -750,21 +750,6 @@ function canonicalValues(person: GooglePerson, extraFields: string[]): (field: s
 		if (field === 'memberships') return JSON.stringify([...new Set(readGoogleField(person, field) as string[])].sort());
 		return JSON.stringify(tracked.has(field) ? snapshot.fields[field] ?? null : readGoogleField(person, field) ?? null);
 	};
-}
-
-/**
- * The snapshot to store: the decided one (or the stored one, when the decision keeps it), with the
- * written fields as the contact holds them after the write, so the contact is its own echo.
- */
-function snapshotAfter(decided: SyncSnapshot | undefined, stored: SyncSnapshot | undefined, after: SyncSnapshot, written: readonly string[]): SyncSnapshot | undefined {
-	const base = decided ?? stored;
-	if (!base) return undefined;
-	const fields = { ...base.fields };
-	for (const field of written) {
-		if (after.fields[field] === undefined) delete fields[field];
-		else fields[field] = after.fields[field];
-	}
-	return { fields, extraFields: base.extraFields };
 }
 
 /**

@@ -66,7 +66,7 @@ function canonicalText(type: CanonicalType, value: string): string {
 		case 'phone':
 			return normalizePhone(value);
 		default:
-			return value.replace(/\r\n?/g, '\n').trim();
+			return (value.includes('\r') ? value.replace(/\r\n?/g, '\n') : value).trim();
 	}
 }
 
@@ -173,4 +173,19 @@ export function changedFields(base: SyncSnapshot, current: SyncSnapshot): string
 export function isOwnEcho(person: GooglePerson): boolean {
 	const stored = storedSnapshot(person);
 	return stored !== undefined && changedFields(stored, googleSnapshot(person, stored.extraFields)).length === 0;
+}
+
+/**
+ * The snapshot to store: the decided one (or the stored one, when the decision keeps it), with the
+ * written fields as the contact holds them after the write, so the contact is its own echo.
+ */
+export function snapshotAfter(decided: SyncSnapshot | undefined, stored: SyncSnapshot | undefined, after: SyncSnapshot, written: readonly string[]): SyncSnapshot | undefined {
+	const base = decided ?? stored;
+	if (!base) return undefined;
+	const fields = { ...base.fields };
+	for (const field of written) {
+		if (after.fields[field] === undefined) delete fields[field];
+		else fields[field] = after.fields[field];
+	}
+	return { fields, extraFields: base.extraFields };
 }

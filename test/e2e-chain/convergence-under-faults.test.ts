@@ -214,9 +214,9 @@ const conflicts = { dynamics412: 0, googleStaleEtag: 0 };
 
 /**
  * A writer's read of Dynamics 365 contacts (a filtered list, not the trigger's tracked read): the user edits those
- * pairs now, in the field the writer is bringing from Google, so its write meets a 412 and a same-field conflict
- * (Dynamics 365 wins). An edit of another field would be hidden from the Dynamics 365 trigger by the write that
- * follows (its last modifier is then the sync's own user), a known limit of "Ignore Changes Made by This Connection".
+ * pairs now, so the writer's write meets a 412. Every other pair gets the field the writer brings from Google (a
+ * same-field conflict: Dynamics 365 wins), the rest another field, which the writer's own write then hides from
+ * the Dynamics 365 trigger (the sync becomes the last modifier): the writer must carry it to Google itself.
  */
 function onDynamicsAnswer(route: string, request: SimRequest, response: SimResponse): void {
 	if (!route.startsWith('entra.') && ++answers.dynamics % TOKEN_EXPIRY_EVERY === 0) dynamics.state.expireAccessTokens();
@@ -225,10 +225,11 @@ function onDynamicsAnswer(route: string, request: SimRequest, response: SimRespo
 	for (const row of ((response.body as { value?: Array<Record<string, unknown>> }).value ?? [])) {
 		const email = normalizeEmail(String(row.emailaddress1 ?? ''));
 		if (!midFlight.dynamics.delete(email)) continue;
-		const value = uniqueValue('mobile');
-		editDynamics(String(row.contactid), 'mobile', value);
-		expect_(email, 'mobile', value);
-		conflictsMade += 1;
+		const field: EditedField = editCount % 2 === 0 ? 'mobile' : 'department';
+		const value = uniqueValue(field);
+		editDynamics(String(row.contactid), field, value);
+		expect_(email, field, value);
+		if (field === 'mobile') conflictsMade += 1;
 	}
 }
 
