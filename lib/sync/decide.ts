@@ -289,8 +289,9 @@ function decideUpsert(input: SyncInput): SyncAction {
 /** The merge of the source with the target's values (empty for a create), against the last synced ones. */
 function mergeWithTarget(input: SyncInput, targetValues: SyncSnapshot, last?: SyncSnapshot): FieldMerge {
 	const { target, source, settings } = input;
-	const sides = { [target]: targetValues, [otherApp(target)]: source.snapshot } as Record<SyncApp, SyncSnapshot>;
-	return mergeSnapshots({ ...sides, last, winner: settings.winner, emptyOverwrites: settings.emptyOverwrites, scope: settings.scope });
+	const sourceValues = source.snapshot as SyncSnapshot;
+	const [google, dynamics] = target === 'google' ? [targetValues, sourceValues] : [sourceValues, targetValues];
+	return mergeSnapshots({ google, dynamics, last, winner: settings.winner, emptyOverwrites: settings.emptyOverwrites, scope: settings.scope });
 }
 
 function decideCreate(input: SyncInput): CreateAction {
