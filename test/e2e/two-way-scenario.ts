@@ -31,11 +31,15 @@ export function syncChecks(getEnv: () => SyncEnvironment) {
 	};
 }
 
-/**
- * Declares the two-way template's tests; `onImported` receives the workflow once imported (e.g. to
- * check afterwards where its executions ran).
- */
-export function describeTwoWayTemplate(getEnv: () => SyncEnvironment, onImported: (workflow: ImportedWorkflow) => void = () => undefined): void {
+export interface TwoWayScenarioHooks {
+	/** Receives the workflow once imported (e.g. to check afterwards where its executions ran). */
+	onImported?: (workflow: ImportedWorkflow) => void;
+	/** Runs once the initial sync has settled, before the edits (e.g. to take a worker away). */
+	afterInitialSync?: () => Promise<void>;
+}
+
+/** Declares the two-way template's tests. */
+export function describeTwoWayTemplate(getEnv: () => SyncEnvironment, hooks: TwoWayScenarioHooks = {}): void {
 	const { dynamicsRows, counterpartOf, googleDuplicates, dynamicsDuplicates, polls, settled } = syncChecks(getEnv);
 	const { LINK_COLUMN } = sync;
 
@@ -48,7 +52,7 @@ export function describeTwoWayTemplate(getEnv: () => SyncEnvironment, onImported
 			dynamicsDuplicatesBefore = await dynamicsDuplicates();
 			const greta = await env.googleControl<GooglePerson>('POST', 'contacts', { names: [{ givenName: 'Greta', familyName: 'Googler' }], emailAddresses: [{ value: 'greta.googler@example.org' }] });
 			workflow = await env.importTemplate(TEMPLATES.twoWay);
-			onImported(workflow);
+			hooks.onImported?.(workflow);
 			expect(workflow.nodes.filter((node) => node.type.startsWith('n8n-nodes-dynamics365-sync.'))).toHaveLength(8);
 			await env.activate(workflow);
 			const row = await settled('Greta to be created in Dynamics 365 with her Google link', async () =>
@@ -60,6 +64,7 @@ export function describeTwoWayTemplate(getEnv: () => SyncEnvironment, onImported
 			await settled('the link column of every linked Dynamics 365 contact to hold its Google resource name', async () => ((await sync.linkColumnFilled(env)) ? true : undefined));
 			expect(await dynamicsDuplicates()).toEqual(dynamicsDuplicatesBefore);
 			expect(googleDuplicates()).toEqual({});
+			await hooks.afterInitialSync?.();
 		});
 
 		it('syncs edits both ways, tags a Google deletion in Dynamics 365, and settles without a loop', async () => {
