@@ -103,6 +103,10 @@ describe('Create or Update, after the Contact Field Mapping', () => {
 		const second = await runChain(await triggerItems());
 		expect(googleWrites()).toEqual({});
 		expect(new Set(json(second.output).map((outcome) => outcome.action))).toEqual(new Set(['skip-equal', 'skip-no-email', 'skip-ambiguous']));
+		// Executions with one credential share the account's contact index in the process: the second reads only what changed
+		// since the first (one incremental listing, its counterparts in full on the way) and, Google having taken the sync
+		// token, reuses the group list.
+		expect(google.counters.snapshot()).toEqual({ 'people.connections.list': 1 });
 	});
 
 	it('One Summary Item: counts and ids for notifications, paired with every input; a dry run says what it would do and writes nothing', async () => {
