@@ -92,7 +92,7 @@ it.each(Object.keys(EXPECTED_PARAMETERS))('opens %s with its parameters, option 
 		// The link column's label comes from the org's metadata (the simulator's custom column).
 		// The label shows "Loading options..." until the options request answers: wait for it to settle.
 		const linkColumn = panel.locator('[data-test-id="parameter-input-linkColumn"] input').first();
-		await page.waitForFunction((input) => !/Loading/i.test((input as HTMLInputElement).value), await linkColumn.elementHandle(), { timeout: 30_000 });
+		await page.waitForFunction((input) => !/Loading/i.test((input as unknown as { value: string }).value), await linkColumn.elementHandle(), { timeout: 30_000 });
 		expect(await linkColumn.inputValue()).toBe('Google Resource Name');
 	}
 });
