@@ -110,7 +110,8 @@ function mask(fields: readonly string[], what: string): string {
 
 /** A failure that only concerns the contacts of this request (bad input, stale or missing contact); others stop the run. */
 function concernsOnlyThisRequest(error: GooglePeopleError): boolean {
-	return error.httpStatus === 400 || error.httpStatus === 404 || error.httpStatus === 409;
+	// A dropped connection (its answer lost) is this request's own bad luck, unlike a refused credential, quota or outage.
+	return error.httpStatus === 400 || error.httpStatus === 404 || error.httpStatus === 409 || error.status === 'ECONNRESET';
 }
 
 function failAll(entries: ReadonlyArray<{ index: number }>, error: GooglePeopleError, results: WriteResult[]): void {

@@ -201,6 +201,13 @@ class GoogleDirectory {
 		return [...this.keys.linkedTo(contactId), ...emails.flatMap((email) => this.keys.withEmail(email))];
 	}
 
+	/** The contact each of these Dynamics contacts is linked to now, after the account's latest changes. */
+	async linkedNow(contactIds: ReadonlySet<string>): Promise<Map<string, string>> {
+		const index = this.accountIndex ?? contactIndexFor(this.google.accountKey);
+		await index.refresh(this.google);
+		return new Map([...contactIds].flatMap((contactId): Array<[string, string]> => index.linkedTo(contactId).slice(0, 1).map((resourceName) => [contactId, resourceName])));
+	}
+
 	/** A contact the run wrote, as it is now. */
 	recordWrite(person: GooglePerson): void {
 		this.accountIndex?.put(person);
@@ -541,14 +548,36 @@ class GoogleSyncRun {
 			WRITE_READ_MASK,
 			() => this.regroupCreates(creating),
 		);
+		const unanswered: Entry[] = [];
 		creating.forEach((entry, position) => {
 			const result = results[position];
 			if (result.ok) {
 				entry.targetId = result.person.resourceName ?? undefined;
 				entry.wrote.google = true;
 				this.directory.recordWrite({ ...entry.plan!.create, resourceName: entry.targetId });
-			} else this.fail(entry, writeProblem(result.error));
+			} else if (result.error.httpStatus === undefined) unanswered.push(entry);
+			else this.fail(entry, writeProblem(result.error));
 		});
+		await this.adoptUnanswered(unanswered);
+	}
+
+	/**
+	 * Creates whose answer never came (the connection dropped) may have landed, and creating again could make
+	 * twins: the account's changes show the contacts that now link to those Dynamics contacts (a new contact
+	 * carries its link); the others fail, to be synced on a later run.
+	 */
+	private async adoptUnanswered(unanswered: Entry[]): Promise<void> {
+		if (!unanswered.length) return;
+		const created = await this.directory.linkedNow(new Set(unanswered.map((entry) => entry.record.sourceId)));
+		for (const entry of unanswered) {
+			const resourceName = created.get(entry.record.sourceId);
+			if (resourceName === undefined) {
+				this.fail(entry, { field: 'request', message: `Google Contacts did not answer the create of Dynamics 365 contact ${entry.record.sourceId}, and no contact linked to it appeared`, fix: 'Change the contact in Dynamics 365 or run an initial sync again: it is created then, never twice.' });
+				continue;
+			}
+			entry.targetId = resourceName;
+			entry.wrote.google = true;
+		}
 	}
 
 	/** A new contact's group tags go into its create (memberships), saving a members:modify; a missing group is created first. */
