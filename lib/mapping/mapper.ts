@@ -284,7 +284,8 @@ class RecordMapper {
 		if (to.first) this.put(to.first, parts.first, true);
 		if (to.last) this.put(to.last, parts.last, true);
 		if (from.middle && to.middle) this.put(to.middle, read(from.middle));
-		if (to.full) this.put(to.full, joinName(parts.first, parts.last), true);
+		// Google's display name is read-only: the join is only worth making for a full name that is written.
+		if (to.full && isWritable(to.full)) this.put(to.full, joinName(parts.first, parts.last), true);
 	}
 }
 

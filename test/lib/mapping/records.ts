@@ -11,18 +11,16 @@ import { personFromSeed } from '../../simulators/google/seed';
 import { DynamicsState } from '../../simulators/dynamics/state';
 import { seedContacts } from '../../simulators/dynamics/seed';
 import { recordJson } from '../../simulators/dynamics/records';
-import { metadataResponse, parseMetadataPath } from '../../simulators/dynamics/metadata';
+import { startDynamicsSimulator } from '../../simulators/dynamics';
 import { CONTACT } from '../../simulators/dynamics/schema';
 import { createSelfSignedCertificate } from '../../simulators/tls';
 import type { SeedPerson } from '../../simulators/common/seed';
-import type { DynamicsClient } from '../../../lib/dynamics/client';
-import { readAttributeMetadata } from '../../../lib/dynamics/metadata';
-import { describeDynamicsAttribute, type FieldDescriptor } from '../../../lib/model/fields';
+import { readFields } from '../../../lib/dynamics/metadata';
+import type { FieldDescriptor } from '../../../lib/model/fields';
+import { simulatorClient } from '../dynamics/simulator-client';
 import type { GooglePerson } from '../../../lib/google/fields';
 
 type Json = Record<string, unknown>;
-
-const API_BASE = 'https://simorg.crm.dynamics.com/api/data/v9.2';
 
 /** A simulated Dataverse org in memory: seeded contacts, writes as Dataverse validates them, reads as the Web API returns them. */
 export class DynamicsTestOrg {
@@ -50,21 +48,17 @@ export class DynamicsTestOrg {
 		return this.read(this.state.updateRecord(CONTACT.logicalName, id, body).id);
 	}
 
-	/** The org's contact columns, read by the Dynamics client's metadata queries from the simulator's metadata endpoints. */
+	/**
+	 * The org's contact columns as the Dynamics client reads them (its metadata queries, in one $batch)
+	 * from a simulator serving the same schema.
+	 */
 	async fields(): Promise<FieldDescriptor[]> {
-		const client = {
-			apiBaseUrl: `${API_BASE}/`,
-			getJson: async (pathAndQuery: string) => {
-				const [path, query = ''] = pathAndQuery.split('?');
-				const metadataPath = parseMetadataPath(path.split('/'));
-				if (!metadataPath) throw new Error(`not a metadata path: ${path}`);
-				const response = metadataResponse(API_BASE, metadataPath, new URLSearchParams(query));
-				if (response.status !== 200) throw new Error(`metadata ${path}: ${JSON.stringify(response.body)}`);
-				return response.body;
-			},
-		};
-		const attributes = await readAttributeMetadata(client as unknown as DynamicsClient, 'contact');
-		return attributes.map(describeDynamicsAttribute).filter((field): field is FieldDescriptor => field !== undefined);
+		const simulator = await startDynamicsSimulator();
+		try {
+			return await readFields(simulatorClient(simulator), 'contact');
+		} finally {
+			await simulator.close();
+		}
 	}
 }
 
