@@ -201,11 +201,19 @@ class GoogleDirectory {
 		return [...this.keys.linkedTo(contactId), ...emails.flatMap((email) => this.keys.withEmail(email))];
 	}
 
-	/** The contact each of these Dynamics contacts is linked to now, after the account's latest changes. */
+	/**
+	 * The contact each of these Dynamics contacts is linked to now, from a full listing: sync-token reads may
+	 * lag writes by minutes, a listing does not.
+	 */
 	async linkedNow(contactIds: ReadonlySet<string>): Promise<Map<string, string>> {
-		const index = this.accountIndex ?? contactIndexFor(this.google.accountKey);
-		await index.refresh(this.google);
-		return new Map([...contactIds].flatMap((contactId): Array<[string, string]> => index.linkedTo(contactId).slice(0, 1).map((resourceName) => [contactId, resourceName])));
+		const linked = new Map<string, string>();
+		for await (const page of this.google.listConnections({ personFields: ['clientData', 'metadata'] })) {
+			for (const person of page.people as GooglePerson[]) {
+				const link = textOf(readGoogleField(person, LINK_FIELD));
+				if (link !== undefined && contactIds.has(link) && !linked.has(link)) linked.set(link, person.resourceName as string);
+			}
+		}
+		return linked;
 	}
 
 	/** A contact the run wrote, as it is now. */
@@ -539,45 +547,48 @@ class GoogleSyncRun {
 
 	// ---- writes -----------------------------------------------------------------------------------
 
+	/** Creates; those whose answer was lost are looked for (see adoptUnanswered) and, when they did not land, created once more. */
 	private async createContacts(): Promise<void> {
-		const creating = this.live().filter((entry) => entry.plan?.create);
+		let creating = this.live().filter((entry) => entry.plan?.create);
 		if (!creating.length) return;
 		await this.tagInCreates(creating);
-		const results = await this.google.createContacts(
-			creating.map((entry) => entry.plan!.create as Person),
-			WRITE_READ_MASK,
-			() => this.regroupCreates(creating),
-		);
-		const unanswered: Entry[] = [];
-		creating.forEach((entry, position) => {
-			const result = results[position];
-			if (result.ok) {
-				entry.targetId = result.person.resourceName ?? undefined;
-				entry.wrote.google = true;
-				this.directory.recordWrite({ ...entry.plan!.create, resourceName: entry.targetId });
-			} else if (result.error.httpStatus === undefined) unanswered.push(entry);
-			else this.fail(entry, writeProblem(result.error));
-		});
-		await this.adoptUnanswered(unanswered);
+		for (let attempt = 1; creating.length > 0; attempt++) {
+			const batch = creating;
+			const results = await this.google.createContacts(
+				batch.map((entry) => entry.plan!.create as Person),
+				WRITE_READ_MASK,
+				() => this.regroupCreates(batch),
+			);
+			const unanswered: Entry[] = [];
+			batch.forEach((entry, position) => {
+				const result = results[position];
+				if (result.ok) this.created(entry, result.person.resourceName ?? undefined);
+				else if (result.error.httpStatus === undefined && attempt === 1) unanswered.push(entry);
+				else this.fail(entry, writeProblem(result.error));
+			});
+			creating = await this.adoptUnanswered(unanswered);
+		}
+	}
+
+	private created(entry: Entry, resourceName: string | undefined): void {
+		entry.targetId = resourceName;
+		entry.wrote.google = true;
+		this.directory.recordWrite({ ...entry.plan!.create, resourceName });
 	}
 
 	/**
-	 * Creates whose answer never came (the connection dropped) may have landed, and creating again could make
-	 * twins: the account's changes show the contacts that now link to those Dynamics contacts (a new contact
-	 * carries its link); the others fail, to be synced on a later run.
+	 * Creates whose answer never came (the connection dropped) may have landed, and creating them again could
+	 * make twins: those now linked to their Dynamics contact (a new contact carries its link) are adopted;
+	 * the others come back to be created.
 	 */
-	private async adoptUnanswered(unanswered: Entry[]): Promise<void> {
-		if (!unanswered.length) return;
-		const created = await this.directory.linkedNow(new Set(unanswered.map((entry) => entry.record.sourceId)));
-		for (const entry of unanswered) {
-			const resourceName = created.get(entry.record.sourceId);
-			if (resourceName === undefined) {
-				this.fail(entry, { field: 'request', message: `Google Contacts did not answer the create of Dynamics 365 contact ${entry.record.sourceId}, and no contact linked to it appeared`, fix: 'Change the contact in Dynamics 365 or run an initial sync again: it is created then, never twice.' });
-				continue;
-			}
-			entry.targetId = resourceName;
-			entry.wrote.google = true;
-		}
+	private async adoptUnanswered(unanswered: Entry[]): Promise<Entry[]> {
+		if (!unanswered.length) return [];
+		const landed = await this.directory.linkedNow(new Set(unanswered.map((entry) => entry.record.sourceId)));
+		return unanswered.filter((entry) => {
+			const resourceName = landed.get(entry.record.sourceId);
+			if (resourceName !== undefined) this.created(entry, resourceName);
+			return resourceName === undefined;
+		});
 	}
 
 	/** A new contact's group tags go into its create (memberships), saving a members:modify; a missing group is created first. */

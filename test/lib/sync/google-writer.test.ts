@@ -390,13 +390,22 @@ describe('an outage', () => {
 		expect(retried.summary.counts).toMatchObject({ created: 3, failed: 0 });
 	});
 
-	it('creates whose answer is lost (connection reset after Google made them) are found by their links, not made twice; the next chunk is still sent', async () => {
+	it('creates whose answer is lost (connection reset after Google made them) are found by their links in a listing, not made twice; the next chunk is still sent', async () => {
 		const contacts = org.seed(250).filter((contact) => contact.emailaddress1 && !/case\.sensitive/i.test(String(contact.emailaddress1)));
 		sim.faults.add({ route: 'people.batchCreateContacts', resetAfterHandling: true, count: 1 });
 		const result = await sync(contacts.map((contact) => record(contact)));
 		expect(sim.faults.injectedCounts()).toMatchObject({ resetAfterHandling: 1 });
 		expect(result.summary.counts).toMatchObject({ created: contacts.length, failed: 0 });
 		for (const contact of contacts) expect(only(contact.contactid).resourceName).toBe(result.outcomes.find((outcome) => outcome.sourceId === contact.contactid)?.targetId);
+		expect(sim.counters.snapshot()['people.batchCreateContacts']).toBe(2);
+	});
+
+	it('creates dropped before Google made them (connection reset) are not found by their links, so they are created once more', async () => {
+		const contacts = org.seed(20).filter((contact) => contact.emailaddress1 && !/case\.sensitive/i.test(String(contact.emailaddress1)));
+		sim.faults.add({ route: 'people.batchCreateContacts', reset: true, count: 1 });
+		const result = await sync(contacts.map((contact) => record(contact)));
+		expect(result.summary.counts).toMatchObject({ created: contacts.length, failed: 0 });
+		for (const contact of contacts) only(contact.contactid);
 		expect(sim.counters.snapshot()['people.batchCreateContacts']).toBe(2);
 	});
 });
