@@ -1,5 +1,6 @@
 /**
- * Real records for the mapping tests, from the simulators' own state (no HTTP needed):
+ * Real records for the mapping tests, from the simulators' own state (records without HTTP; the
+ * columns over HTTPS, as the client reads them):
  * - Dynamics contacts as the Dataverse simulator seeds, stores and reads them (the Web API's JSON
  *   with every formatted-value and lookup annotation), and the org's contact columns as the
  *   Dynamics client reads them from the simulator's metadata (custom columns included);
