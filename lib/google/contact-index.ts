@@ -37,16 +37,25 @@ function matchKeysOf(person: Person): MatchKeys {
 	return link ? { emails, link } : { emails };
 }
 
-function addTo(map: Map<string, Set<string>>, key: string, resourceName: string): void {
-	let names = map.get(key);
-	if (!names) map.set(key, (names = new Set()));
-	names.add(resourceName);
+/** Resource names by key; a key almost always names one contact, kept as a plain string (a Set per key would triple the memory). */
+type Names = Map<string, string | Set<string>>;
+
+function addTo(map: Names, key: string, resourceName: string): void {
+	const names = map.get(key);
+	if (names === undefined || names === resourceName) map.set(key, resourceName);
+	else if (typeof names === 'string') map.set(key, new Set([names, resourceName]));
+	else names.add(resourceName);
 }
 
-function removeFrom(map: Map<string, Set<string>>, key: string, resourceName: string): void {
+function removeFrom(map: Names, key: string, resourceName: string): void {
 	const names = map.get(key);
-	names?.delete(resourceName);
-	if (names?.size === 0) map.delete(key);
+	if (names === resourceName) map.delete(key);
+	else if (typeof names !== 'string' && names?.delete(resourceName) && names.size === 1) map.set(key, names.values().next().value as string);
+}
+
+function namesOf(map: Names, key: string): string[] {
+	const names = map.get(key);
+	return names === undefined ? [] : typeof names === 'string' ? [names] : [...names];
 }
 
 export interface ContactIndexRefreshOptions {
@@ -61,8 +70,8 @@ export interface ContactIndexRefreshOptions {
 
 export class ContactIndex {
 	private contacts = new Map<string, MatchKeys>();
-	private byEmail = new Map<string, Set<string>>();
-	private byLink = new Map<string, Set<string>>();
+	private byEmail: Names = new Map();
+	private byLink: Names = new Map();
 	private syncToken?: string;
 	private fullListingAt = 0;
 	/** Refreshes of one index run one after the other (two runs of the same account at once). */
@@ -76,18 +85,18 @@ export class ContactIndex {
 	/** Contacts that link to a Dynamics 365 contact. */
 	get linkedCount(): number {
 		let count = 0;
-		for (const names of this.byLink.values()) count += names.size;
+		for (const names of this.byLink.values()) count += typeof names === 'string' ? 1 : names.size;
 		return count;
 	}
 
 	/** The contacts with this email (normalized). */
 	withEmail(email: string): string[] {
-		return [...(this.byEmail.get(email) ?? [])];
+		return namesOf(this.byEmail, email);
 	}
 
 	/** The contacts whose clientData links to this Dynamics 365 contact. */
 	linkedTo(contactId: string): string[] {
-		return [...(this.byLink.get(contactId) ?? [])];
+		return namesOf(this.byLink, contactId);
 	}
 
 	/** Records a contact as read or written (a deleted one, from an incremental listing, leaves the index). */

@@ -74,6 +74,26 @@ describe('the contact index', () => {
 		expect(index.withEmail('bo@example.com')).toEqual([]);
 	});
 
+	test('contacts sharing an email or a link are all named; when one leaves, the others stay', async () => {
+		const twins = create(contact('Ana', ['ana@example.com'], 'dyn-1'), contact('Ana B', ['ANA@example.com'], 'dyn-1'), contact('Ana C', ['ana@example.com']));
+		const index = new ContactIndex();
+		const google = client();
+		await index.refresh(google);
+		expect(index.withEmail('ana@example.com').sort()).toEqual([...twins].sort());
+		expect(index.linkedTo('dyn-1').sort()).toEqual(twins.slice(0, 2).sort());
+		expect(index.linkedCount).toBe(2);
+		sim.state.deleteContact(twins[0]);
+		sim.state.editAsUser(twins[2], { emailAddresses: [{ value: 'cee@example.com' }] });
+		await index.refresh(google);
+		expect(index.withEmail('ana@example.com')).toEqual([twins[1]]);
+		expect(index.linkedTo('dyn-1')).toEqual([twins[1]]);
+		expect(index.linkedCount).toBe(1);
+		sim.state.deleteContact(twins[1]);
+		await index.refresh(google);
+		expect(index.withEmail('ana@example.com')).toEqual([]);
+		expect(index.linkedCount).toBe(0);
+	});
+
 	test('contacts the caller wrote are known at once (put), and a change read later replaces them', async () => {
 		const index = new ContactIndex();
 		const google = client();
