@@ -316,6 +316,7 @@ it(`converges: a two-way sync of ${TOTAL.toLocaleString('en-US')} contacts under
 	dynamics.faults.add({ route: 'batch', resetAfterHandling: true, count: 1 });
 	dynamics.faults.add({ route: 'contacts.list', reset: true, count: 1 });
 	google.faults.add({ route: 'people.batchUpdateContacts', resetAfterHandling: true, count: 1 });
+	google.faults.add({ route: 'people.batchCreateContacts', resetAfterHandling: true, count: 1 });
 	google.faults.add({ route: 'people.connections.list', reset: true, count: 1 });
 	for (const fault of FAULTS) {
 		for (const route of DYNAMICS_API_ROUTES) dynamics.faults.add({ route, ...fault });
