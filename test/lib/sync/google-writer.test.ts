@@ -7,7 +7,6 @@
 import { GoogleContactsClient, type Person } from '../../../lib/google/client';
 import { createOAuth2Client } from '../../../lib/google/connection';
 import { readGoogleField, type GooglePerson } from '../../../lib/google/fields';
-import { readFields } from '../../../lib/dynamics/metadata';
 import { nodeHttpTransport, type HttpTransport } from '../../../lib/http/transport';
 import { LINK_KEYS, type MappingSpec } from '../../../lib/mapping';
 import { mapItem } from '../../../lib/mapping/items';
@@ -35,13 +34,7 @@ let catalog: FieldDescriptor[];
 
 beforeAll(async () => {
 	sim = await startGoogleSimulator();
-	// The columns as the Dataverse simulator's metadata describes them, read by the real client.
-	const dynamics = await startDynamicsSimulator();
-	try {
-		catalog = await readFields(simulatorClient(dynamics));
-	} finally {
-		await dynamics.close();
-	}
+	catalog = await new DynamicsTestOrg().fields();
 });
 afterAll(() => sim.close());
 beforeEach(() => {
