@@ -9,11 +9,12 @@
  * the pairs hold equal values, each edited field holds what the sync rules say (Dynamics 365 wins a same-field
  * conflict), no filled field was blanked, nothing was deleted, and each writer run's summary adds up.
  *
- * The run is replayable: CONVERGENCE_SEED=<n> picks the people, the edits and the faults (printed at start).
- * Faults and edits land on requests in the order the sync makes them; retries' timing does not move them.
+ * The seed (printed at start; CONVERGENCE_SEED=<n> replays one) fixes the people, the edits and the fault draws;
+ * requests sent in parallel may meet the draws in another order.
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import type { people_v1 } from '@googleapis/people';
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 import type { Person } from '../../lib/google/client';
 import { readGoogleField, type GooglePerson } from '../../lib/google/fields';
@@ -78,6 +79,7 @@ const TOKEN_EXPIRY_EVERY = 40;
 
 /** The fields users edit: department in Dynamics 365 only; jobtitle and mobile on both sides (same-field conflicts among them). */
 type EditedField = 'jobtitle' | 'department' | 'mobile';
+type Organization = people_v1.Schema$Organization;
 
 interface Pair {
 	email: string;
@@ -118,16 +120,17 @@ function editGoogle(resourceName: string, field: EditedField, value: string): vo
 		google.state.editAsUser(resourceName, { phoneNumbers: [...others, { value, type: 'mobile' }] });
 		return;
 	}
-	const [first, ...rest] = person.organizations ?? [{}];
-	const { name, title, department, type } = first;
-	const organization = { name, title, department, type, [field === 'jobtitle' ? 'title' : 'department']: value };
-	google.state.editAsUser(resourceName, { organizations: [organization, ...rest.map(({ name: n, title: t, department: d, type: k }) => ({ name: n, title: t, department: d, type: k }))] });
+	// What a user sees of an organization, without the metadata Google adds.
+	const visible = ({ name, title, department, type }: Organization): Organization => ({ name, title, department, type });
+	const [first, ...rest] = (person.organizations ?? [{}]).map(visible);
+	google.state.editAsUser(resourceName, { organizations: [{ ...first, [field === 'jobtitle' ? 'title' : 'department']: value }, ...rest] });
 }
 
 // ---- the users: edits between polls and during them -----------------------------------------------
 
-/** What each edited field must end up as on both sides, by pair email; and the same-field conflicts made. */
+/** What each edited field must end up as on both sides, by pair email. */
 const expected = new Map<string, Partial<Record<EditedField, string>>>();
+/** Same-field conflicts the users made (Dynamics 365 must win each). */
 let conflictsMade = 0;
 let editCount = 0;
 /** Pairs whose other side a user edits as soon as a writer has read them (mid-flight), by the side the writer writes. */
@@ -135,7 +138,8 @@ const midFlight = { dynamics: new Set<string>(), google: new Set<string>() };
 const used = new Set<string>();
 let createdByUsers = 0;
 
-function expect_(email: string, field: EditedField, value: string): void {
+/** The value a field of a pair must end with on both sides. */
+function expectFinal(email: string, field: EditedField, value: string): void {
 	expected.set(email, { ...expected.get(email), [field]: value });
 }
 
@@ -163,39 +167,39 @@ function editBetweenPolls(round: number): void {
 	for (const pair of freshPairs(pairs, 40)) {
 		const value = uniqueValue('jobtitle');
 		editDynamics(pair.contactId, 'jobtitle', value);
-		expect_(pair.email, 'jobtitle', value);
+		expectFinal(pair.email, 'jobtitle', value);
 	}
 	for (const pair of freshPairs(pairs, 40)) {
 		const value = uniqueValue('mobile');
 		editGoogle(pair.resourceName, 'mobile', value);
-		expect_(pair.email, 'mobile', value);
+		expectFinal(pair.email, 'mobile', value);
 	}
 	for (const pair of freshPairs(pairs, 20)) {
 		const [title, mobile] = [uniqueValue('jobtitle'), uniqueValue('mobile')];
 		editDynamics(pair.contactId, 'jobtitle', title);
 		editGoogle(pair.resourceName, 'mobile', mobile);
-		expect_(pair.email, 'jobtitle', title);
-		expect_(pair.email, 'mobile', mobile);
+		expectFinal(pair.email, 'jobtitle', title);
+		expectFinal(pair.email, 'mobile', mobile);
 	}
 	// The same field on both sides before either is synced: Dynamics 365 wins (the template's setting).
 	for (const pair of freshPairs(pairs, 20)) {
 		const [ours, theirs] = [uniqueValue('jobtitle'), uniqueValue('jobtitle')];
 		editDynamics(pair.contactId, 'jobtitle', ours);
 		editGoogle(pair.resourceName, 'jobtitle', theirs);
-		expect_(pair.email, 'jobtitle', ours);
+		expectFinal(pair.email, 'jobtitle', ours);
 		conflictsMade += 1;
 	}
 	// Edited on one side now; the other side is edited once a writer has read the pair (onDynamicsAnswer, onGoogleAnswer).
 	for (const pair of freshPairs(pairs, 20)) {
 		const value = uniqueValue('mobile');
 		editGoogle(pair.resourceName, 'mobile', value);
-		expect_(pair.email, 'mobile', value);
+		expectFinal(pair.email, 'mobile', value);
 		midFlight.dynamics.add(pair.email);
 	}
 	for (const pair of freshPairs(pairs, 20)) {
 		const value = uniqueValue('department');
 		editDynamics(pair.contactId, 'department', value);
-		expect_(pair.email, 'department', value);
+		expectFinal(pair.email, 'department', value);
 		midFlight.google.add(pair.email);
 	}
 	for (let index = 0; index < 10; index++) {
@@ -228,7 +232,7 @@ function onDynamicsAnswer(route: string, request: SimRequest, response: SimRespo
 		const field: EditedField = editCount % 2 === 0 ? 'mobile' : 'department';
 		const value = uniqueValue(field);
 		editDynamics(String(row.contactid), field, value);
-		expect_(email, field, value);
+		expectFinal(email, field, value);
 		if (field === 'mobile') conflictsMade += 1;
 	}
 }
@@ -246,7 +250,7 @@ function onGoogleAnswer(route: string, request: SimRequest, response: SimRespons
 		if (!midFlight.google.delete(email)) continue;
 		const value = uniqueValue('mobile');
 		editGoogle(person.resourceName as string, 'mobile', value);
-		expect_(email, 'mobile', value);
+		expectFinal(email, 'mobile', value);
 	}
 }
 
