@@ -5,9 +5,10 @@
  * API routes, expire access tokens during polls (the credentials refresh), expire the Dataverse delta token
  * and the Google sync token once, and users edit contacts on both sides between polls and during them (right
  * after a writer read the contacts it is about to write: 412 stale ETags in Dynamics 365, etag conflicts in
- * Google). Both triggers are polled until a round writes nothing. Then every contact exists once on each side,
- * the pairs hold equal values, each edited field holds what the sync rules say (Dynamics 365 wins a same-field
- * conflict), no filled field was blanked, nothing was deleted, and each writer run's summary adds up.
+ * Google). Both triggers are polled until a round writes nothing and emits nothing. Then every contact exists
+ * once on each side, the pairs hold equal values, each edited field holds what the sync rules say (Dynamics 365
+ * wins a same-field conflict), no filled field was blanked, nothing was deleted, and each writer run's summary
+ * adds up.
  *
  * The seed (printed at start; CONVERGENCE_SEED=<n> replays one) fixes the people, the edits and the fault draws;
  * requests sent in parallel may meet the draws in another order.
@@ -353,8 +354,10 @@ it(`converges: a two-way sync of ${TOTAL.toLocaleString('en-US')} contacts under
 		const toGoogle = await poll(DYNAMICS_TRIGGER, TO_GOOGLE, `round ${round}: Dynamics 365`);
 		const toDynamics = await poll(GOOGLE_TRIGGER, TO_DYNAMICS, `round ${round}: Google`);
 		const writes = dynamicsWrites(dynamics) + googleWrites(google) - writesBefore;
+		const emitted = (toGoogle.items?.[0]?.length ?? 0) + (toDynamics.items?.[0]?.length ?? 0);
 		rounds.push(`round ${round}: ${toGoogle.items?.[0]?.length ?? 0} + ${toDynamics.items?.[0]?.length ?? 0} emitted, ${writes} writes`);
-		if (!editing && writes === 0) settledIn = round;
+		// Quiet: nothing written, and nothing emitted either (a trigger still paging through a full pass has more to come).
+		if (!editing && writes === 0 && emitted === 0) settledIn = round;
 	}
 	process.stdout.write(`${rounds.join('\n')}\nfaults injected: Dynamics 365 ${JSON.stringify(dynamics.faults.injectedCounts())}, Google ${JSON.stringify(google.faults.injectedCounts())}\n`);
 	process.stdout.write(`conflicts met: ${JSON.stringify(conflicts)}; token requests: Entra ID ${dynamics.counters.snapshot()['entra.token'] ?? 0}, Google ${google.counters.snapshot().token ?? 0}\n`);
