@@ -13,7 +13,8 @@ import * as path from 'path';
 import { ensureTestCertificateAuthority, TEST_CA_CERT_PATH } from '../test/simulators/tls';
 import { builtinWayInitialSync, type BuiltinWayResult } from './builtin-way';
 import { timeChartSvg } from './chart';
-import { incrementalPolls, minimumRequests, nodeThroughput, oursInitialSync, type IncrementalResult, type InitialSyncResult, type LogicRun } from './scenarios';
+import { incrementalPolls, minimumRequests, nodeThroughput, oursInitialSync, type IncrementalResult, type InitialSyncResult } from './scenarios';
+import type { LogicRun } from './throughput-child';
 
 const USAGE = 'usage: npm run bench -- [--quick] [--latency-ms N (default 20)]';
 const GIB = 1024 ** 3;

@@ -4,16 +4,12 @@
  * "modified on" full scan, and the in-process throughput of the Contact Filter and Field Mapping.
  */
 import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData } from 'n8n-workflow';
-import { compileRule, validateRule } from '../lib/conditions/evaluate';
-import { classifyRecord } from '../lib/conditions/record';
 import { MAX_PAGE_SIZE } from '../lib/dynamics/client';
 import { readFields } from '../lib/dynamics/metadata';
-import { compileMapping } from '../lib/mapping';
-import { mapItem } from '../lib/mapping/items';
-import type { FieldDescriptor } from '../lib/model/fields';
-import { ruleFromParameters } from '../nodes/ContactFilter/rule';
 import { DEFAULT_CONTACT_COLUMNS, contactSelect } from '../lib/triggers/dynamics-columns';
 import { N8nHarness } from '../test/harness/n8n';
 import { simulatorClient, simulatorCredential } from '../test/lib/dynamics/simulator-client';
@@ -23,6 +19,7 @@ import { startDynamicsSimulator, type DynamicsSimulator } from '../test/simulato
 import { startGoogleSimulator, type GoogleSimulator } from '../test/simulators/google';
 import { n8nCredentialFor } from '../test/simulators/google/testing';
 import type { SyncChildInput, SyncChildResult } from './sync-child';
+import type { ThroughputChildInput, ThroughputResult } from './throughput-child';
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 const PACKAGE_NAME = 'n8n-nodes-dynamics365-sync';
@@ -215,120 +212,26 @@ export async function incrementalPolls(orgSize: number, changeCounts: number[], 
 	}
 }
 
-/** The Contact Filter's conditions in the throughput run, as its parameters hold them. */
-const THROUGHPUT_CONDITIONS = [{ type: 'active' }, { type: 'allowsEmail' }];
-const THROUGHPUT_MAPPING = { direction: 'dynamicsToGoogle', options: {} } as const;
-/** Items run through the logic before timing it, so that the timed passes run compiled code. */
-const WARM_UP_ITEMS = 1_000;
-const TIMED_PASSES = 3;
-
-export interface LogicRun {
-	filterMs: number;
-	mappingMs: number;
-	contactsPerSecond: number;
-	/** CPU time of the process over both nodes (garbage collection threads included): what the run cost, whatever else the machine ran. */
-	cpuMs: number;
-	contactsPerCpuSecond: number;
-}
-
-export interface ThroughputResult {
-	contacts: number;
-	kept: number;
-	/**
-	 * The node logic alone (the issue's metric): lib/conditions and lib/mapping called as the two
-	 * nodes call them, the rule and the mapping compiled once, then each item classified and
-	 * evaluated, mapped, and put in an output item; the median of three passes after a warm-up.
-	 */
-	logicAlone: LogicRun & { passes: LogicRun[] };
-	/** The same two nodes run by n8n-core (executeNode, one pass): n8n's per-run and per-item work included. */
-	throughN8nCore: LogicRun;
-}
-
-function logicRun(contacts: number, filterMs: number, mappingMs: number, cpu: NodeJS.CpuUsage): LogicRun {
-	const cpuMs = (cpu.user + cpu.system) / 1000;
-	return { filterMs, mappingMs, contactsPerSecond: contacts / ((filterMs + mappingMs) / 1000), cpuMs, contactsPerCpuSecond: contacts / (cpuMs / 1000) };
-}
-
-/** One pass of the node logic over `items`, as the Contact Filter and the Contact Field Mapping run it per item. */
-function nodeLogicPass(items: IDataObject[], fields: FieldDescriptor[]): LogicRun & { kept: number } {
-	const cpuBefore = process.cpuUsage();
-	const filterStarted = performance.now();
-	const rule = ruleFromParameters('all', THROUGHPUT_CONDITIONS);
-	const problems = validateRule(rule, fields);
-	if (problems.length) throw new Error(`the throughput rule does not run: ${problems.join('; ')}`);
-	const compiledRule = compileRule(rule, fields);
-	const kept: INodeExecutionData[] = [];
-	items.forEach((json, itemIndex) => {
-		const record = classifyRecord(json);
-		if ('error' in record) throw new Error(`item ${itemIndex} ${record.error}`);
-		if (compiledRule.evaluate(record, { fields }).kept) kept.push({ json, pairedItem: { item: itemIndex } });
-	});
-	const filterMs = performance.now() - filterStarted;
-
-	const mappingStarted = performance.now();
-	const spec = { direction: THROUGHPUT_MAPPING.direction, disabledDefaults: [], customMappings: [], fixedValues: [], addToLabels: [], emptyValues: 'keep' as const, catalogs: { dynamics: fields } };
-	const compiled = compileMapping(spec);
-	if (!compiled.ok) throw new Error(`the throughput mapping does not compile: ${compiled.errors.map((error) => error.message).join('; ')}`);
-	const { catalogs: _catalogs, ...syncMapping } = spec;
-	const mapped: INodeExecutionData[] = [];
-	kept.forEach((item, itemIndex) => {
-		const result = mapItem(item.json, compiled.mapping, {});
-		if ('error' in result) throw new Error(`item ${itemIndex}: ${result.error.message}`);
-		if (result.json.source !== undefined) result.json.mapping = syncMapping;
-		mapped.push({ json: result.json as IDataObject, pairedItem: { item: itemIndex } });
-	});
-	const mappingMs = performance.now() - mappingStarted;
-	return { ...logicRun(items.length, filterMs, mappingMs, process.cpuUsage(cpuBefore)), kept: kept.length };
-}
-
 /**
  * Contact Filter (active, allows email) and Contact Field Mapping (Dynamics 365 → Google defaults)
- * on `contacts` trigger items, with no network: the node logic alone, then the two nodes run by
- * n8n-core. The org's columns are read once beforehand, as each node reads them once per run.
+ * on `contacts` trigger items, with no network (bench/throughput-child.ts): the node logic alone,
+ * then the two nodes run by n8n-core. The org's columns are read once beforehand, as each node
+ * reads them once per run.
  */
 export async function nodeThroughput(contacts: number): Promise<ThroughputResult> {
 	const sims = await startSimulators({ dynamicsContacts: contacts, latencyMs: 0 });
+	const itemsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-throughput-')), 'items.json');
 	try {
-		const n8n = await N8nHarness.create({
-			packages: [
-				triggerPackage([
-					'nodes/Dynamics365ContactTrigger/Dynamics365ContactTrigger.node.ts',
-					'nodes/ContactFilter/ContactFilter.node.ts',
-					'nodes/ContactFieldMapping/ContactFieldMapping.node.ts',
-				]),
-			],
-			credentials: sims.credentials,
-		});
+		const n8n = await N8nHarness.create({ packages: [triggerPackage(['nodes/Dynamics365ContactTrigger/Dynamics365ContactTrigger.node.ts'])], credentials: sims.credentials });
 		const { items } = await n8n.pollNode(TRIGGER, { parameters: { startWith: 'allContacts', changeDetection: 'changeTracking', maxContacts: contacts } });
 		const inputItems = (items?.[0] ?? []).map((item: INodeExecutionData) => item.json);
 		if (inputItems.length !== contacts) throw new Error(`the trigger emitted ${inputItems.length} of ${contacts} contacts`);
-
 		const fields = await readFields(simulatorClient(sims.dynamics), 'contact');
-		nodeLogicPass(inputItems.slice(0, WARM_UP_ITEMS), fields);
-		const passes = Array.from({ length: TIMED_PASSES }, () => nodeLogicPass(inputItems, fields));
-		const median = [...passes].sort((a, b) => a.contactsPerSecond - b.contactsPerSecond)[Math.floor(TIMED_PASSES / 2)];
-
-		const cpuBefore = process.cpuUsage();
-		const filterStarted = performance.now();
-		const filtered = await n8n.executeNode(`${PACKAGE_NAME}.contactFilter`, {
-			parameters: { source: 'dynamics', combine: 'all', dynamicsConditions: { condition: THROUGHPUT_CONDITIONS } },
-			inputItems,
-		});
-		const filterMs = performance.now() - filterStarted;
-		const kept = filtered.outputs[0] ?? [];
-		if (kept.length !== median.kept) throw new Error(`the Contact Filter kept ${kept.length} contacts, the logic alone ${median.kept}`);
-		const mappingStarted = performance.now();
-		const mapped = await n8n.executeNode(`${PACKAGE_NAME}.contactFieldMapping`, { parameters: THROUGHPUT_MAPPING, inputItems: kept });
-		const mappingMs = performance.now() - mappingStarted;
-		if ((mapped.outputs[0] ?? []).length !== kept.length) throw new Error(`the mapping returned ${(mapped.outputs[0] ?? []).length} of ${kept.length} items`);
-		const { kept: _kept, ...logicAlone } = median;
-		return {
-			contacts,
-			kept: kept.length,
-			logicAlone: { ...logicAlone, passes: passes.map(({ kept: _passKept, ...pass }) => pass) },
-			throughN8nCore: logicRun(contacts, filterMs, mappingMs, process.cpuUsage(cpuBefore)),
-		};
+		fs.writeFileSync(itemsFile, JSON.stringify({ items: inputItems, fields }));
+		const input: ThroughputChildInput = { itemsFile, credentials: sims.credentials };
+		return await runChild<ThroughputResult>('throughput-child.ts', { BENCH_THROUGHPUT: JSON.stringify(input) });
 	} finally {
+		fs.rmSync(path.dirname(itemsFile), { recursive: true, force: true });
 		await sims.close();
 	}
 }
