@@ -135,7 +135,19 @@ export function describeGoogleField(name: string): FieldDescriptor | undefined {
 
 const PATH = /^(\w+)(?:\[(\d+)\]|:(\w+))?(?:\.(\w+))?$/;
 
+/** Field names come from a handful of mappings but are read for every contact: parse each once (paths are only read). */
+const PARSED_PATHS = new Map<string, GooglePath>();
+
 function parseGooglePath(name: string): GooglePath {
+	let path = PARSED_PATHS.get(name);
+	if (path === undefined) {
+		path = parsePath(name);
+		PARSED_PATHS.set(name, path);
+	}
+	return path;
+}
+
+function parsePath(name: string): GooglePath {
 	if (name.startsWith(USER_DEFINED_PREFIX) && name.length > USER_DEFINED_PREFIX.length) {
 		return { kind: 'keyed', field: 'userDefined', key: name.slice(USER_DEFINED_PREFIX.length) };
 	}
@@ -232,7 +244,10 @@ const DERIVED_PROPERTIES: Partial<Record<ItemField, string[]>> = {
 const ITEM_LABEL_PROPERTIES = new Set(['metadata', 'type', 'formattedType', 'contentType']);
 
 function hasContent(item: GoogleItem): boolean {
-	return Object.entries(item).some(([key, value]) => !ITEM_LABEL_PROPERTIES.has(key) && !isEmpty(value));
+	for (const key in item) {
+		if (!ITEM_LABEL_PROPERTIES.has(key) && !isEmpty(item[key as keyof GoogleItem])) return true;
+	}
+	return false;
 }
 
 function textValue(name: string, value: unknown): string {
