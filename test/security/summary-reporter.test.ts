@@ -19,12 +19,16 @@ function summaryLine(runResults: ReturnType<typeof results>): string {
 }
 
 let directory: string;
+// npm test sets TEST_SUMMARY_FILE for the real run: these made-up counts must never be added to it.
+const suiteSummaryFile = process.env.TEST_SUMMARY_FILE;
 beforeEach(() => {
 	directory = mkdtempSync(join(tmpdir(), 'summary-'));
+	delete process.env.TEST_SUMMARY_FILE;
 });
 afterEach(() => {
 	rmSync(directory, { recursive: true, force: true });
-	delete process.env.TEST_SUMMARY_FILE;
+	if (suiteSummaryFile === undefined) delete process.env.TEST_SUMMARY_FILE;
+	else process.env.TEST_SUMMARY_FILE = suiteSummaryFile;
 });
 
 test('one run: its own counts', () => {
