@@ -13,7 +13,7 @@ import { GOOGLE_FIELDS, describeGoogleField } from '../google/fields';
 import { PLAIN_FIELDS, describePlainField } from '../plain/fields';
 import { canonicalTypeNoun, isWritable, mappingDirection, type MappingDirectionName } from './compatibility';
 import { defaultMappings, linkFieldNames } from './defaults';
-import { compileMapping, MAPPING_DIRECTIONS, type MappingDirection } from './spec';
+import { APP_NAMES, compileMapping, MAPPING_DIRECTIONS, type MappingDirection } from './spec';
 import type { ValueMap } from './values';
 
 export interface PairCandidate {
@@ -29,8 +29,6 @@ export interface CandidateOptions {
 	/** Default mappings switched off: their fields are free for custom mappings. */
 	disabledDefaults?: string[];
 }
-
-const OTHER_APP_NAMES = { google: 'Google Contacts', plain: 'plain fields' } as const;
 
 /** A key no standard plain field has: it stands for a custom key, whose type follows the column. */
 const PLAIN_CUSTOM_SAMPLE = 'customKey';
@@ -65,7 +63,7 @@ function compiles(direction: MappingDirection, column: FieldDescriptor, field: F
 }
 
 function arrow(direction: MappingDirection, allowed: MappingDirectionName, types: [string, string]): string {
-	const other = OTHER_APP_NAMES[MAPPING_DIRECTIONS[direction].other];
+	const other = APP_NAMES[MAPPING_DIRECTIONS[direction].other];
 	if (allowed === 'both') return `Two-way (${types[0]} ↔ ${types[1]})`;
 	if (allowed === 'toTarget') return `One-way: Dynamics 365 → ${other} (${types[0]} → ${types[1]})`;
 	return `One-way: ${other} → Dynamics 365 (${types[1]} → ${types[0]})`;

@@ -5,9 +5,8 @@
  * of the item. Out: the target-ready record as the writers take it, with the event; a deletion carries
  * who it is and no values. An item from the other app is refused, naming the direction to choose.
  */
-import type { AppName } from '../model/fields';
 import { mapContact, type TargetRecord } from './mapper';
-import type { CompiledMapping, DirectionInfo, MappingError } from './spec';
+import { APP_NAMES, type CompiledMapping, type DirectionInfo, type MappingError } from './spec';
 
 /** Where the target's current record is looked for unless told otherwise. */
 export const CURRENT_RECORD_FIELD = 'current';
@@ -20,8 +19,6 @@ export interface ItemOptions {
 }
 
 export type MappedItem = { json: Record<string, unknown> } | { error: MappingError };
-
-const APP_NAMES: Record<AppName, string> = { dynamics: 'Dynamics 365', google: 'Google Contacts', plain: 'plain fields' };
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 

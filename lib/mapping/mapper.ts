@@ -16,7 +16,7 @@ import type { PlainRecord } from '../plain/fields';
 import { isWritable } from './compatibility';
 import { joinName, splitName } from './names';
 import { normalizeEmail } from './normalize';
-import { compileMapping, type CompiledMapping, type MappingError, type MappingSpec, type ResolvedLink, type ResolvedNames } from './spec';
+import { APP_NAMES, compileMapping, type CompiledMapping, type MappingError, type MappingSpec, type ResolvedLink, type ResolvedNames } from './spec';
 import { convertValue, fitTargetValue, isEmptyValue, valuesEqual, ValueError } from './values';
 
 /** Where the link between a Dynamics contact and its counterpart is kept. */
@@ -336,6 +336,12 @@ function writeLink(mapping: CompiledMapping, target: TargetAccess, sourceId: str
 }
 
 const ID_FIELDS: Record<AppName, string> = { dynamics: 'contactid', google: 'resourceName', plain: 'id' };
+/** Where contacts with their id come from, for the error on a contact without one (a plain record always has an id). */
+const ID_SOURCES: Record<AppName, string> = {
+	dynamics: 'Connect this node to the Dynamics 365 Contact Trigger or the Dynamics 365 Contact node: their items carry the contact with its contactid (in "contact", or the item itself).',
+	google: 'Connect this node to the Google Contacts Trigger or the Google Contacts Sync node: their items carry the contact with its resourceName "people/…" (in "person", or the item itself).',
+	plain: 'Give each item an id.',
+};
 
 /**
  * Maps one contact (raw Dynamics Web API JSON, a People API Person, or a plain record) by `spec`
@@ -352,14 +358,14 @@ export function mapContact(record: unknown, spec: MappingSpec | CompiledMapping,
 	}
 	const { source: sourceApp, target: targetApp } = mapping.sides;
 	if (typeof record !== 'object' || record === null || Array.isArray(record)) {
-		return { ok: false, error: { field: 'record', message: `The item is not a contact record (got ${Array.isArray(record) ? 'a list' : typeof record})`, fix: `Pass one ${sourceApp} contact per item, as JSON.` } };
+		return { ok: false, error: { field: 'record', message: `The item is not a contact record (got ${Array.isArray(record) ? 'a list' : typeof record})`, fix: `Pass one ${APP_NAMES[sourceApp]} contact per item, as JSON.` } };
 	}
 	const sourceRecord = record as Record<string, unknown>;
 	const source = sourceAccess(sourceApp, sourceRecord);
 	const identity = identify(mapping, sourceRecord, source, context);
 	if (identity.sourceId === undefined) {
 		const idField = ID_FIELDS[sourceApp];
-		return { ok: false, error: { field: idField, message: `The ${sourceApp} contact has no ${idField}`, fix: `Pass contacts as the ${sourceApp === 'dynamics' ? 'Dynamics 365' : 'Google Contacts'} trigger or a get operation returns them, with ${idField}.` } };
+		return { ok: false, error: { field: idField, message: `The ${APP_NAMES[sourceApp]} contact has no ${idField}`, fix: ID_SOURCES[sourceApp] } };
 	}
 	const target = targetAccess(targetApp, context.current);
 	const mapper = new RecordMapper(mapping, source, target);

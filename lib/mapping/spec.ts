@@ -14,6 +14,9 @@ import { convertValue, fitTargetValue, isEmptyValue, ValueError, type OverLength
 
 export type MappingDirection = 'dynamicsToGoogle' | 'googleToDynamics' | 'dynamicsToPlain' | 'plainToDynamics';
 
+/** The apps as users see them named. */
+export const APP_NAMES: Record<AppName, string> = { dynamics: 'Dynamics 365', google: 'Google Contacts', plain: 'plain fields' };
+
 export interface DirectionInfo {
 	source: AppName;
 	target: AppName;
@@ -257,7 +260,7 @@ class Compiler {
 		const flow = mapping.direction ?? allowed;
 		if (!carries(flow, this.sides.fromDynamics)) {
 			if (mapping.direction !== undefined) return; // the user chose the other way: that node carries it
-			this.fail(where, `${pair} can only be mapped ${FLOW_WORDS[allowed]} (${compatibility.reason}), but this node maps ${this.sides.source} → ${this.sides.target}`, 'Map the pair in a node going the other way.');
+			this.fail(where, `${pair} can only be mapped ${FLOW_WORDS[allowed]} (${compatibility.reason}), but this node maps ${APP_NAMES[this.sides.source]} → ${APP_NAMES[this.sides.target]}`, 'Map the pair in a node going the other way.');
 			return;
 		}
 		const defaultUse = this.usedByDefaults.dynamics.includes(dynamicsField.name)
@@ -301,7 +304,7 @@ class Compiler {
 			const where = `fixedValues[${index}]`;
 			const field = this.sides.target === 'dynamics' ? this.dynamicsField(fixed.field) : this.otherField(fixed.field);
 			if (!field) {
-				this.fail(`${where}.field`, `"${fixed.field}" is not a field of the target (${this.sides.target})`, 'Pick a field from the list of the target app\'s fields.');
+				this.fail(`${where}.field`, `"${fixed.field}" is not a field of the target (${APP_NAMES[this.sides.target]})`, 'Pick a field from the list of the target app\'s fields.');
 			} else if (!isWritable(field)) {
 				this.fail(`${where}.field`, `"${field.label}" (${field.name}) is read-only; nothing can be written to it`, 'Pick a writable field.');
 			} else {

@@ -108,14 +108,14 @@ const REFUSED: Record<string, ItemCase> = {
 	'not a contact: an empty object': {
 		spoil: () => ({}),
 		field: 'resourceName',
-		message: 'has no resourceName',
-		fix: 'Pass contacts as the Google Contacts trigger or a get operation returns them, with resourceName.',
+		message: 'The Google Contacts contact has no resourceName',
+		fix: 'Connect this node to the Google Contacts Trigger or the Google Contacts Sync node: their items carry the contact with its resourceName "people/…" (in "person", or the item itself).',
 	},
 	'not a contact: a Person without its resource name': {
 		spoil: (item) => ({ event: 'updated', person: { ...personOf(item), resourceName: undefined } }),
 		field: 'resourceName',
 		message: 'has no resourceName',
-		fix: 'with resourceName',
+		fix: 'Google Contacts Trigger',
 	},
 	'not a contact: a Dynamics 365 contact in a Google → Dynamics 365 run': {
 		spoil: () => ({ event: 'updated', contactId: '8b0c3c55-5a2b-4c8e-9f00-000000000001', contact: { contactid: '8b0c3c55-5a2b-4c8e-9f00-000000000001', lastname: 'Hopper' } }),

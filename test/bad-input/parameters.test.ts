@@ -74,7 +74,7 @@ const MAPPING_CASES: Record<string, ParameterCase> = {
 	},
 	'a choice column from a text field without a value map': {
 		parameters: { ...G2D, ...custom({ dynamicsField: 'new_preferredchannel', otherField: CUSTOM_FIELD, customFieldName: 'Channel' }) },
-		message: /^Custom Mapping 1: new_preferredchannel ↔ userDefined:Channel can only be mapped from Dynamics only \(.*\), but this node maps google → dynamics$/,
+		message: /^Custom Mapping 1: new_preferredchannel ↔ userDefined:Channel can only be mapped from Dynamics only \(.*\), but this node maps Google Contacts → Dynamics 365$/,
 		fix: 'Map the pair in a node going the other way.',
 		field: 'customMappings[0]',
 	},
@@ -196,7 +196,7 @@ const MAPPING_CASES: Record<string, ParameterCase> = {
 	},
 	'fixed value: a Google field that does not exist': {
 		parameters: { direction: 'dynamicsToGoogle', ...fixed('names.nickname', 'Ada') },
-		message: 'Fixed Value 1 › Field: "names.nickname" is not a field of the target (google)',
+		message: 'Fixed Value 1 › Field: "names.nickname" is not a field of the target (Google Contacts)',
 		fix: 'Pick a field from the list of the target app\'s fields.',
 		field: 'fixedValues[0].field',
 	},

@@ -259,7 +259,7 @@ describe('values that do not fit', () => {
 	it('a record that is not a contact, or has no id, fails naming what is missing', () => {
 		expect(mapContact('Jan', { direction: 'dynamicsToGoogle' })).toMatchObject({ ok: false, error: { field: 'record', message: 'The item is not a contact record (got string)' } });
 		expect(mapContact([janInDynamics()], { direction: 'dynamicsToGoogle' })).toMatchObject({ ok: false, error: { field: 'record' } });
-		expect(mapContact({ firstname: 'Jan' }, { direction: 'dynamicsToGoogle' })).toMatchObject({ ok: false, error: { field: 'contactid', message: 'The dynamics contact has no contactid' } });
+		expect(mapContact({ firstname: 'Jan' }, { direction: 'dynamicsToGoogle' })).toMatchObject({ ok: false, error: { field: 'contactid', message: 'The Dynamics 365 contact has no contactid' } });
 		expect(mapContact({ names: [] }, { direction: 'googleToDynamics' })).toMatchObject({ ok: false, error: { field: 'resourceName' } });
 	});
 

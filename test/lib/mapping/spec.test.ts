@@ -55,7 +55,7 @@ describe('validateMappingSpec', () => {
 		expect(errorsOf({ direction: 'googleToDynamics', customMappings: [company] })).toEqual([
 			{
 				field: 'customMappings[0]',
-				message: expect.stringMatching(/^parentcustomerid ↔ userDefined:Company can only be mapped from Dynamics only \(.*read-only.*\), but this node maps google → dynamics$/),
+				message: expect.stringMatching(/^parentcustomerid ↔ userDefined:Company can only be mapped from Dynamics only \(.*read-only.*\), but this node maps Google Contacts → Dynamics 365$/),
 				fix: 'Map the pair in a node going the other way.',
 			},
 		]);
@@ -113,7 +113,7 @@ describe('validateMappingSpec', () => {
 			{ field: 'new_source', value: 'Google Contacts via n8n, Berlin office' },
 			{ field: 'new_score', value: 'high' },
 		] })).toEqual([
-			{ field: 'fixedValues[1].field', message: '"new_origin" is not a field of the target (dynamics)', fix: "Pick a field from the list of the target app's fields." },
+			{ field: 'fixedValues[1].field', message: '"new_origin" is not a field of the target (Dynamics 365)', fix: "Pick a field from the list of the target app's fields." },
 			{ field: 'fixedValues[2].field', message: '"Full Name" (fullname) is read-only; nothing can be written to it', fix: 'Pick a writable field.' },
 			{ field: 'fixedValues[3].value', message: '"Pigeon" is not an option of preferredcontactmethodcode', fix: 'Use one of: Any, Email, Phone, Fax, Mail.' },
 			{ field: 'fixedValues[4].value', message: '"new_source" (new_source) holds at most 20 characters; this value has 38', fix: 'Shorten the value, or choose "truncate" for over-long text.' },

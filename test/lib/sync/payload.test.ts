@@ -156,7 +156,7 @@ describe('dynamicsSnapshot', () => {
 		expect(dynamicsSnapshot({ ...dynamicsContact(), nickname: 'Jantje' }, mapping)).toMatchObject({ fields: { 'userDefined:Nick': 'Jantje' }, extraFields: ['userDefined:Nick'] });
 		expect(() => dynamicsSnapshot(dynamicsContact(), compiled({ direction: 'googleToDynamics' }))).toThrow('dynamicsSnapshot takes the Dynamics 365 → Google Contacts mapping.');
 		expect(() => dynamicsSnapshot(dynamicsContact(), compiled({ direction: 'dynamicsToPlain' }))).toThrow('The sync compares Dynamics 365 with Google Contacts; this mapping goes dynamics → plain.');
-		expect(() => dynamicsSnapshot({ firstname: 'Jan' }, mapping)).toThrow('contactid: The dynamics contact has no contactid.');
+		expect(() => dynamicsSnapshot({ firstname: 'Jan' }, mapping)).toThrow('contactid: The Dynamics 365 contact has no contactid.');
 	});
 });
 

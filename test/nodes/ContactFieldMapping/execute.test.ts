@@ -148,7 +148,7 @@ describe('custom mappings and value maps', () => {
 
 	it('a read-only column cannot be written, and a column of the org is unknown without the credential', async () => {
 		const readOnly = await mappingError({ direction: 'googleToDynamics', customMappings: { mapping: [{ dynamicsField: 'fullname', otherField: CUSTOM_FIELD, customFieldName: 'Full name' }] } }, googleItems);
-		expect(readOnly.message).toMatch(/^Custom Mapping 1: fullname ↔ userDefined:Full name can only be mapped from Dynamics only \(.*read-only.*\), but this node maps google → dynamics$/);
+		expect(readOnly.message).toMatch(/^Custom Mapping 1: fullname ↔ userDefined:Full name can only be mapped from Dynamics only \(.*read-only.*\), but this node maps Google Contacts → Dynamics 365$/);
 		const offline = await mappingError({ direction: 'dynamicsToPlain', customMappings: { mapping: [{ dynamicsField: 'new_loyaltypoints', otherField: CUSTOM_FIELD, customFieldName: 'points' }] } }, [jan()], { offline: true });
 		expect(offline.message).toBe('Custom Mapping 1 › Dynamics 365 Column: "new_loyaltypoints" is not a contact column of this Dynamics org');
 		expect(offline.description).toMatch(/Without a Microsoft Dynamics 365 API credential the node knows only the standard contact columns; select one to map custom columns\.$/);
