@@ -229,13 +229,13 @@ function truncateText(text: string, maxLength: number): string {
 export type OverLengthText = 'error' | 'truncate';
 
 /**
- * Checks a value about to be written into `field`: a Dynamics email column takes only email
- * addresses (it is also the match key), and text for Dynamics fits the column's MaxLength, or is
+ * Checks a value about to be written into `field`: a Dynamics or Google email takes only email
+ * addresses (both are match keys: a look-alike would create an unmatched contact), and text for Dynamics fits the column's MaxLength, or is
  * cut when the user chose "truncate". Returns the value to write; throws a ValueError naming the
  * field and the fix.
  */
 export function fitTargetValue(field: FieldDescriptor, value: unknown, overLength: OverLengthText): unknown {
-	if (field.type === 'email' && field.app === 'dynamics') {
+	if (field.type === 'email' && field.app !== 'plain') {
 		const bad = (Array.isArray(value) ? value : [value]).find((item) => typeof item === 'string' && !LOOKS_LIKE_EMAIL.test(item.trim()));
 		if (bad !== undefined) throw new ValueError(`${shown(bad)} is not an email address, so it cannot go into ${describe(field)}`, 'Correct the email address.');
 	}

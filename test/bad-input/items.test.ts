@@ -461,6 +461,7 @@ describe('the way back: Dynamics 365 Contact Trigger items → Contact Field Map
 		['the contact is text', () => ({ event: 'updated', contactId: 'x', contact: 'Grace Hopper' }), 'contact', 'The item\'s "contact" is the text "Grace Hopper", not a Dynamics 365 contact'],
 		['the contact is a list', (item: IDataObject) => ({ ...item, contact: [item.contact] }), 'contact', 'The item\'s "contact" is a list, not a Dynamics 365 contact'],
 		['the contact has no contactid', (item: IDataObject) => ({ event: 'updated', contact: { ...(item.contact as IDataObject), contactid: undefined } }), 'contactid', 'has no contactid'],
+		['an email with a zero-width space', (item: IDataObject) => ({ ...item, contact: { ...(item.contact as IDataObject), emailaddress1: 'grace\u200B@example.com' } }), 'emailAddresses', '"grace\u200B@example.com" is not an email address, so it cannot go into "Emails (all)" (emailAddresses)'],
 		['a Google contact in a Dynamics 365 → Google run', () => ({ event: 'updated', resourceName: 'people/c9', person: { resourceName: 'people/c9', names: [{ givenName: 'Grace' }] } }), 'item', 'The item is a Google Contacts contact, but the Direction maps Dynamics 365 → Google Contacts'],
 	])('not a contact (%s): refused at the mapping with its index; with "Continue" the others reach Google once', async (_name, spoil, field, message) => {
 		const items = await dynamicsItems();

@@ -246,6 +246,20 @@ describe('values that do not fit', () => {
 		expect(result).toMatchObject({ ok: false, error: { field: 'emailaddress1', message: '"jan at example.nl" is not an email address, so it cannot go into "Email" (emailaddress1)' } });
 	});
 
+	it.each([
+		['a zero-width space', 'jan\u200B@example.nl'],
+		['a right-to-left override', 'jan@\u202Eln.elpmaxe'],
+	])('an email bound for Google with %s is an item error (it would make a look-alike, unmatched contact)', (_name, email) => {
+		const contact = { ...janInDynamics(), emailaddress2: email };
+		const result = mapContact(contact, { direction: 'dynamicsToGoogle' });
+		expect(result).toMatchObject({ ok: false, error: { field: 'emailAddresses', message: `${JSON.stringify(email)} is not an email address, so it cannot go into "Emails (all)" (emailAddresses)` } });
+	});
+
+	it('an IDN email bound for Google is an email address', () => {
+		const contact = { ...janInDynamics(), emailaddress2: 'jån@bücher.example' };
+		expect(record(mapContact(contact, { direction: 'dynamicsToGoogle' })).values.emailAddresses).toContainEqual(expect.objectContaining({ value: 'jån@bücher.example' }));
+	});
+
 	it('untyped plain values are checked against the Dynamics column type', () => {
 		const spec: MappingSpec = { direction: 'plainToDynamics', catalogs, customMappings: [{ dynamicsField: 'creditlimit', otherField: 'creditLimit' }, { dynamicsField: 'new_loyaltypoints', otherField: 'points' }] };
 		const mapped = values({ lastName: 'Berg', creditLimit: '52000.50', points: 2 }, spec);
