@@ -32,7 +32,7 @@ import { decideSync, TRASH_GROUP, UNSUBSCRIBES_GROUP, type CounterpartLookup, ty
 import type { SyncApp } from './merge';
 import { DEFAULT_DELETION_SHARE } from './guard';
 import { googleUpdate, type GoogleSyncState, type GoogleUpdate } from './payload';
-import { SNAPSHOT_CLIENT_DATA_FIELD, SNAPSHOT_FIELDS, encodeSnapshot, googleSnapshot, snapshotAfter, storedSnapshot } from './snapshot';
+import { SNAPSHOT_CLIENT_DATA_FIELD, SNAPSHOT_FIELDS, encodeSnapshot, googleSnapshot, snapshotAfter, storedSnapshot, type SyncSnapshot } from './snapshot';
 import type { SyncSummary } from './summary';
 import { SyncMappings, WriterReport, dynamicsSideSnapshot, googleSideSnapshot, guardDeletions, type ReadResult, type RecordOutcome, type RecordProblem, type SyncMapping, type SyncRecord } from './writer-common';
 
@@ -125,6 +125,8 @@ interface Entry {
 	counterpart: CounterpartLookup;
 	/** The counterpart as read (its etag decides the update). */
 	current?: GooglePerson;
+	/** Without a counterpart: the record as a new Google contact, with its snapshot (see newContact). */
+	newContact?: { person: GooglePerson; snapshot: SyncSnapshot };
 	decision?: SyncDecision;
 	plan?: Plan;
 	/** The Google contact written: created, updated or tagged. */
@@ -434,7 +436,8 @@ class GoogleSyncRun {
 
 	/**
 	 * The Dynamics contact mapped to Google: on the counterpart when there is one (its formats and the
-	 * list entries Dynamics' columns cannot hold stay), else as the record's values.
+	 * list entries Dynamics' columns cannot hold stay), else as the record's values. A fresh object,
+	 * the writer's own to change.
 	 */
 	private mapped(entry: Entry): GooglePerson {
 		const { record, mapping, current } = entry;
@@ -445,11 +448,25 @@ class GoogleSyncRun {
 		return result.record.values as GooglePerson;
 	}
 
+	/**
+	 * Without a counterpart, the record as the contact a create would make (linked to its Dynamics
+	 * contact) and that contact's snapshot, mapped once: the snapshot is both the source's values the
+	 * decision compares and the snapshot the new contact stores.
+	 */
+	private newContact(entry: Entry): { person: GooglePerson; snapshot: SyncSnapshot } {
+		if (!entry.newContact) {
+			const person = this.mapped(entry);
+			writeGoogleField(person, LINK_FIELD, entry.record.sourceId);
+			entry.newContact = { person, snapshot: googleSideSnapshot(person, entry.mapping) };
+		}
+		return entry.newContact;
+	}
+
 	private source(entry: Entry): SyncSource {
-		const { record, mapping } = entry;
+		const { record, mapping, current } = entry;
 		const { sourceId: id, matchKeys } = record;
 		if (record.event === 'deleted') return { id, emails: [] };
-		const snapshot = record.source ? dynamicsSideSnapshot(record.source, mapping, entry.current) : googleSideSnapshot(record.values as GooglePerson, mapping);
+		const snapshot = !current ? this.newContact(entry).snapshot : record.source ? dynamicsSideSnapshot(record.source, mapping, current) : googleSideSnapshot(record.values as GooglePerson, mapping);
 		const optOut = record.source?.donotbulkemail;
 		return { id, emails: matchKeys.emails, linkId: matchKeys.linkId, snapshot, ...(typeof optOut === 'boolean' ? { unsubscribed: optOut } : {}) };
 	}
@@ -499,9 +516,8 @@ class GoogleSyncRun {
 		if (unsubscribe) plan.groups.push({ group: unsubscribe.group, add: unsubscribe.kind === 'tag-unsubscribed' });
 		switch (action.kind) {
 			case 'create': {
-				const person = structuredClone(this.mapped(entry));
-				writeGoogleField(person, LINK_FIELD, entry.record.sourceId);
-				writeGoogleField(person, SNAPSHOT_CLIENT_DATA_FIELD, encodeSnapshot(googleSideSnapshot(person, entry.mapping)));
+				const { person, snapshot } = this.newContact(entry);
+				writeGoogleField(person, SNAPSHOT_CLIENT_DATA_FIELD, encodeSnapshot(snapshot));
 				plan.create = person;
 				plan.linkOnDynamics = action.link.onSource;
 				return plan;
