@@ -145,6 +145,19 @@ describe('Dynamics 365 as the other app', () => {
 		expect(requests['contacts.list']).toBe(3);
 	});
 
+	test('260 Google contacts linked by contactid: one filtered list request per chunk of ids, never one GET per contact', async () => {
+		const existing = Array.from({ length: 250 }, (_, index) => sim.state.createContact({ lastname: `Bulk ${index}` }).id);
+		const dangling = Array.from({ length: 10 }, (_, index) => `22222222-3333-4444-8555-${String(index).padStart(12, '0')}`);
+		const batch = [...existing, ...dangling].map((link, index) => person(`people/bulk${index}`, { link }));
+		sim.counters.reset();
+		const index = await lookUpCounterparts(batch, {}, dynamicsDirectory(simulatorClient(sim)));
+
+		expect(batch.map((contact) => findCounterpart(contact, index)?.by)).toEqual([...existing.map(() => 'link'), ...dangling.map(() => undefined)]);
+		const requests = Object.entries(sim.counters.snapshot()).filter(([route]) => !route.startsWith('entra.'));
+		// Each contactid filter stays within the 6,000-character URL budget: 98 ids, 98, then the last 64.
+		expect(Object.fromEntries(requests)).toEqual({ 'contacts.list': 3 });
+	});
+
 	test('the properties a rule reads (lookups as _<name>_value), and contacts that lack some completed in one request', async () => {
 		const rules = [
 			{ combine: 'all' as const, conditions: [{ kind: 'active' as const }, { kind: 'ownership' as const, match: 'connectionUser' as const }] },
