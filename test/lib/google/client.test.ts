@@ -161,13 +161,22 @@ describe('writes', () => {
 		expect(sim.counters.snapshot()['contactGroups.create']).toBe(1);
 	});
 
-	test('two clients racing to create a group: the loser gets 409 and reads the winner\'s group', async () => {
+	test('two clients racing to create a group end with the same one group', async () => {
 		const clients = [clientFor(sim), clientFor(sim)];
 		await Promise.all(clients.map((client) => client.listConnectionsPage({ personFields: ['names'], pageSize: 1 })));
-		// Both look the group up (slowly) before either creates it.
+		// Both look the group up (slowly), so both may find it missing (whether they do depends on timing).
 		sim.faults.add({ route: 'contactGroups.list', latencyMs: 150, count: 2 });
 		const [a, b] = await Promise.all(clients.map((client) => client.ensureContactGroup('Race')));
 		expect(a.resourceName).toBe(b.resourceName);
+		const groups = await clients[0].listContactGroups();
+		expect(groups.filter((group) => group.name === 'Race')).toHaveLength(1);
+	});
+
+	test('a create that finds the group already made (409) reads the winner\'s group', async () => {
+		const [first, second] = [clientFor(sim), clientFor(sim)];
+		const created = await first.createContactGroup('Race');
+		const found = await second.createContactGroup('Race');
+		expect(found.resourceName).toBe(created.resourceName);
 		expect(sim.counters.snapshot()['contactGroups.create']).toBe(2);
 	});
 
