@@ -141,7 +141,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
 	// Longer than clients' idle timeouts (undici: 4 s), so a client closes an idle socket before the server
 	// does; otherwise a test that blocks the event loop (seeding 100,000 rows) races both timers into ECONNRESET.
 	server.keepAliveTimeout = 65_000;
-	await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
+	// Node's default accept queue (511) overflows when a client opens thousands of connections at once (n8n's HTTP
+	// Request node sends every item's request together); a real API front end accepts them.
+	await new Promise<void>((resolve) => server.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1', backlog: 4096 }, resolve));
 	const port = (server.address() as AddressInfo).port;
 	return {
 		url: `${scheme}://${options.host === '0.0.0.0' ? '127.0.0.1' : options.host ?? '127.0.0.1'}:${port}`,
