@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'crypto';
 import { DynamicsClient, entityIdFromUrl } from './client';
-import { errorFromResponse, parseErrorBody } from './errors';
+import { errorFromResponse, parseErrorBody, unexpectedAnswer } from './errors';
 import { ODataValue, assertPropertyName, keyPath, recordPath } from './odata';
 
 /** Dataverse's limit of requests in one batch. */
@@ -192,7 +192,7 @@ export async function sendBatch(client: DynamicsClient, operations: BatchOperati
 	if (!boundaryOf(contentType)) {
 		// Not per-operation results: the batch as a whole was refused (malformed, too large, throttled...).
 		if (response.status >= 400) throw errorFromResponse({ method: 'POST', url: client.resolve('$batch'), headers: {} }, response);
-		throw new Error(`Unexpected answer from Dynamics 365: $batch returned ${response.status} with content type ${contentType ?? 'none'}`);
+		throw unexpectedAnswer(`$batch returned ${response.status} with content type ${contentType ?? 'none'}`);
 	}
 	const parts = parseBatchResponse(contentType, response.body);
 	return operations.map((_, index) => resultOf(index, parts[index]));

@@ -6,7 +6,7 @@
  */
 import { HttpMethod, HttpRequest, HttpResponse, HttpTransport, DEFAULT_TIMEOUT_MS, describeUrl } from '../http/transport';
 import { RetryOptions, withRetries } from '../http/retry';
-import { DynamicsApiError, ERROR_CODES, errorFromResponse } from './errors';
+import { DynamicsApiError, ERROR_CODES, errorFromResponse, unexpectedAnswer } from './errors';
 import { ODataValue, assertGuid, assertPropertyName, buildQuery, keyPath, recordPath } from './odata';
 
 /** Dataverse's largest page and its default. */
@@ -235,7 +235,7 @@ export class DynamicsClient {
 	private async page<T>(pathOrUrl: string, prefer: PreferOptions): Promise<ODataPage<T>> {
 		const response = await this.send('GET', pathOrUrl, { prefer });
 		const body = parseJson<Record<string, unknown>>(response, `GET ${describeUrl(this.resolve(pathOrUrl))}`);
-		if (!Array.isArray(body.value)) throw unexpected(`GET ${describeUrl(this.resolve(pathOrUrl))} returned no "value" array`);
+		if (!Array.isArray(body.value)) throw unexpectedAnswer(`GET ${describeUrl(this.resolve(pathOrUrl))} returned no "value" array`);
 		const serverTime = Date.parse(response.headers.date ?? '');
 		return {
 			value: body.value as T[],
@@ -326,7 +326,7 @@ export class DynamicsClient {
 			result.deleted.push(...page.deleted);
 			if (page.deltaLink) result.deltaLink = page.deltaLink;
 		}
-		if (!result.deltaLink) throw unexpected('the change-tracking pass ended without an @odata.deltaLink: is change tracking enabled for this table?');
+		if (!result.deltaLink) throw unexpectedAnswer('the change-tracking pass ended without an @odata.deltaLink: is change tracking enabled for this table?');
 		return result;
 	}
 
@@ -352,15 +352,11 @@ export class DynamicsClient {
 	}
 }
 
-function unexpected(message: string): Error {
-	return new Error(`Unexpected answer from Dynamics 365: ${message}`);
-}
-
 function parseJson<T>(response: HttpResponse, what: string): T {
 	try {
 		return JSON.parse(response.body) as T;
 	} catch {
-		throw unexpected(`${what} did not return JSON (status ${response.status}, content type ${response.headers['content-type'] ?? 'none'})`);
+		throw unexpectedAnswer(`${what} did not return JSON (status ${response.status}, content type ${response.headers['content-type'] ?? 'none'})`);
 	}
 }
 

@@ -88,6 +88,11 @@ function defaultMessage(details: DynamicsErrorDetails): string {
 }
 
 /** Reads Dataverse's {"error":{"code","message"}} body; anything else yields no details. */
+/** An answer that breaks the Web API's contract (no "value" array, a $batch that is not multipart...). */
+export function unexpectedAnswer(message: string): Error {
+	return new Error(`Unexpected answer from Dynamics 365: ${message}`);
+}
+
 export function parseErrorBody(body: string): { code?: string; message?: string } {
 	try {
 		const parsed = JSON.parse(body) as { error?: { code?: unknown; message?: unknown } };

@@ -7,7 +7,7 @@ import { DynamicsAttributeMetadata, FieldDescriptor, describeDynamicsAttribute }
 import { describeUrl } from '../http/transport';
 import { sendBatch } from './batch';
 import { DynamicsClient } from './client';
-import { DynamicsApiError } from './errors';
+import { DynamicsApiError, unexpectedAnswer } from './errors';
 import { buildQuery, quoteString } from './odata';
 
 export interface EntityDefinition {
@@ -81,7 +81,7 @@ export async function readAttributeMetadata(client: DynamicsClient, logicalName:
 		if (!result.ok) {
 			throw new DynamicsApiError({ status: result.status, code: result.error?.code, serviceMessage: result.error?.message, method: 'GET', url: describeUrl(client.resolve(paths[index])) });
 		}
-		if (!Array.isArray(list?.value)) throw new Error(`Unexpected answer from Dynamics 365: GET ${paths[index]} returned no "value" array`);
+		if (!Array.isArray(list?.value)) throw unexpectedAnswer(`GET ${paths[index]} returned no "value" array`);
 		return list.value;
 	});
 	const [base, ...typed] = lists as [DynamicsAttributeMetadata[], ...Array<Array<Partial<DynamicsAttributeMetadata> & { LogicalName: string }>>];

@@ -21,7 +21,7 @@
 import { createHash } from 'crypto';
 import type { ChangeEvent } from '../conditions/record';
 import { DynamicsClient, MAX_PAGE_SIZE, type ChangePage, type PreferOptions, type WhoAmI } from '../dynamics/client';
-import { ChangeTrackingExpiredError, DynamicsApiError } from '../dynamics/errors';
+import { ChangeTrackingExpiredError, DynamicsApiError, unexpectedAnswer } from '../dynamics/errors';
 import { buildQuery, literal } from '../dynamics/odata';
 
 export type ChangeDetection = 'changeTracking' | 'modifiedOn';
@@ -187,10 +187,6 @@ interface PollRun {
 	warnings: string[];
 }
 
-function unexpected(message: string): Error {
-	return new Error(`Unexpected answer from Dynamics 365: ${message}`);
-}
-
 /** WhoAmI: the connection's user, and the server's clock from the answer's Date header. */
 async function whoAmIWithServerTime(client: DynamicsClient): Promise<{ userId: string; serverTime: number }> {
 	const response = await client.send('GET', 'WhoAmI');
@@ -198,9 +194,9 @@ async function whoAmIWithServerTime(client: DynamicsClient): Promise<{ userId: s
 	try {
 		identity = JSON.parse(response.body) as WhoAmI;
 	} catch {
-		throw unexpected('WhoAmI did not return JSON');
+		throw unexpectedAnswer('WhoAmI did not return JSON');
 	}
-	if (typeof identity.UserId !== 'string') throw unexpected('WhoAmI returned no UserId');
+	if (typeof identity.UserId !== 'string') throw unexpectedAnswer('WhoAmI returned no UserId');
 	const serverTime = Date.parse(response.headers.date ?? '');
 	// Every HTTP server sends Date; the local clock is only a fallback for proxies that drop it.
 	return { userId: identity.UserId.toLowerCase(), serverTime: Number.isNaN(serverTime) ? Date.now() : serverTime };
@@ -451,7 +447,7 @@ async function pollWatermark(run: PollRun, stored: WatermarkCursor | undefined):
 		const maxPageSize = Math.min(options.maxContacts - limits.rows, MAX_PAGE_SIZE);
 		const query = buildQuery({ select: options.select, filter: watermarkFilter(cursor), orderby: 'modifiedon asc,contactid asc' });
 		const first = await limits.timed(() => client.pages<Row>(CONTACTS + query, { maxPageSize, includeAnnotations: ANNOTATIONS })[Symbol.asyncIterator]().next());
-		if (first.done) throw unexpected('the contact query returned no page');
+		if (first.done) throw unexpectedAnswer('the contact query returned no page');
 		const page = first.value;
 		limits.rows += page.value.length;
 		for (const row of page.value) {
@@ -487,7 +483,7 @@ function isNewInRound(row: Row, cursor: WatermarkCursor): boolean {
 export async function sampleContacts(client: DynamicsClient, select: string[], count = 5): Promise<ContactChange[]> {
 	const query = buildQuery({ select, orderby: 'modifiedon desc', top: count });
 	const body = await client.getJson<{ value?: Row[] }>(CONTACTS + query, { prefer: { includeAnnotations: ANNOTATIONS } });
-	if (!Array.isArray(body.value)) throw unexpected('the contact query returned no "value" array');
+	if (!Array.isArray(body.value)) throw unexpectedAnswer('the contact query returned no "value" array');
 	// Without a cursor there is no round to compare with: a contact never changed since it was created counts as created.
 	return body.value.map((contact) => contactChange(contact.createdon === contact.modifiedon ? 'created' : 'updated', contact, false));
 }
