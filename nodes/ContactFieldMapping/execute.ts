@@ -24,11 +24,10 @@ import {
 import { mapItem } from '../../lib/mapping/items';
 import { repeatedJsonKeys } from '../../lib/mapping/values';
 import type { DirectionInfo } from '../../lib/mapping/spec';
-import type { FieldDescriptor } from '../../lib/model/fields';
 import { hasExpression } from '../shared/parameters';
 import { DYNAMICS_CREDENTIAL } from '../shared/transport';
 import { CUSTOM_FIELD } from './description';
-import { disabledDefaults, dynamicsColumns, selectedDefaults } from './methods';
+import { disabledDefaults, mappingColumns, selectedDefaults } from './methods';
 
 interface CustomMappingParameters {
 	dynamicsField?: string;
@@ -88,7 +87,7 @@ function parseValueMap(value: CustomMappingParameters['valueMap'], where: string
 }
 
 /** One item's mapping spec, from the node's parameters (which may be expressions). */
-function readItemSpec(context: IExecuteFunctions, direction: MappingDirection, itemIndex: number, catalog: FieldDescriptor[]): ItemSpec {
+function readItemSpec(context: IExecuteFunctions, direction: MappingDirection, itemIndex: number): ItemSpec {
 	const sides = MAPPING_DIRECTIONS[direction];
 	const problems: MappingError[] = [];
 	const defaults = context.getNodeParameter('defaultMappings', itemIndex, []);
@@ -122,7 +121,6 @@ function readItemSpec(context: IExecuteFunctions, direction: MappingDirection, i
 		overLengthText: options.overLengthText,
 		emptyValues: options.blankValuesOverwrite ? 'clear' : 'keep',
 		linkField: options.dynamicsLinkColumn || undefined,
-		catalogs: { dynamics: catalog },
 	};
 	return { spec, problems, options };
 }
@@ -204,11 +202,10 @@ export async function executeContactFieldMapping(this: IExecuteFunctions): Promi
 	}
 
 	const plans = new Map<string, Plan>();
-	let catalog: FieldDescriptor[] | undefined;
 	const planFor = async (itemIndex: number): Promise<Plan> => {
 		try {
-			catalog ??= await dynamicsColumns(this);
-			const { spec, problems, options } = readItemSpec(this, direction, itemIndex, catalog);
+			const { spec, problems, options } = readItemSpec(this, direction, itemIndex);
+			spec.catalogs = { dynamics: await mappingColumns(this, spec) };
 			const key = JSON.stringify({ ...spec, catalogs: undefined, options, problems });
 			const known = plans.get(key);
 			if (known) return known;

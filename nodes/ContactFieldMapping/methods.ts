@@ -8,7 +8,8 @@ import { NodeOperationError, type IExecuteFunctions, type ILoadOptionsFunctions,
 import { DYNAMICS_CONTACT_FIELDS } from '../../lib/dynamics/contact-fields';
 import { readFields } from '../../lib/dynamics/metadata';
 import { GOOGLE_FIELDS } from '../../lib/google/fields';
-import { DEFAULT_MAPPING_IDS, isWritable, MAPPING_DIRECTIONS, type MappingDirection } from '../../lib/mapping';
+import { DEFAULT_MAPPING_IDS, isWritable, MAPPING_DIRECTIONS, type MappingDirection, type MappingSpec } from '../../lib/mapping';
+import { needsOrgColumns } from '../../lib/mapping/org-columns';
 import { customFieldSample, mappableColumns, pairCandidate, pairCandidates } from '../../lib/mapping/candidates';
 import type { FieldDescriptor } from '../../lib/model/fields';
 import { PLAIN_FIELDS } from '../../lib/plain/fields';
@@ -30,6 +31,14 @@ export async function dynamicsColumns(context: ILoadOptionsFunctions | IExecuteF
 			description: 'Check the Microsoft Dynamics 365 API credential, or remove it to map the standard contact columns only.',
 		});
 	}
+}
+
+/**
+ * The columns `spec` compiles against: the org's when it needs them (see needsOrgColumns), else the
+ * standard contact columns, so that a default mapping out of Dynamics 365 costs no metadata request.
+ */
+export async function mappingColumns(context: IExecuteFunctions, spec: Pick<MappingSpec, 'direction' | 'customMappings' | 'linkField'>): Promise<FieldDescriptor[]> {
+	return needsOrgColumns(spec) ? await dynamicsColumns(context) : DYNAMICS_CONTACT_FIELDS;
 }
 
 /** The default mappings selected (an expression may give a list or comma-separated ids); all of them when the parameter is unset. */

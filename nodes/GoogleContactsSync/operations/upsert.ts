@@ -8,6 +8,7 @@ import { TRASH_GROUP, UNSUBSCRIBES_GROUP } from '../../../lib/sync/decide';
 import { DEFAULT_DELETION_SHARE } from '../../../lib/sync/guard';
 import { writeToGoogle, type GoogleWriterSettings } from '../../../lib/sync/google-writer';
 import { readSyncRecord, type RecordProblem } from '../../../lib/sync/writer-common';
+import { needsOrgColumns } from '../../../lib/mapping/org-columns';
 import { dynamicsColumns } from '../../ContactFieldMapping/methods';
 import { googleContactsClient, googleNodeError } from '../../shared/google';
 import { DRY_RUN_PARAMETER, OUTPUT_PARAMETER, WINNER_PARAMETER, writerItems, writerOptions, writerRunError, type WriterOptions } from '../../shared/sync-writer';
@@ -121,7 +122,9 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	}
 	const google = await googleContactsClient(this);
 	const dynamicsLink = linkColumn ? { client: await dynamicsClient(this), column: linkColumn } : undefined;
-	const catalog = await dynamicsColumns(this);
+	// The org's columns only when a record's mapping needs them (the standard ones otherwise: no metadata request).
+	const orgColumns = reads.some((read) => read.ok && needsOrgColumns({ direction: 'dynamicsToGoogle', ...read.record.mapping }));
+	const catalog = orgColumns ? await dynamicsColumns(this) : undefined;
 	let run;
 	try {
 		run = await writeToGoogle(reads, { google, dynamicsLink, settings, catalog });

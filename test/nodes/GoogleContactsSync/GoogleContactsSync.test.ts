@@ -7,6 +7,8 @@
  */
 import { NodeApiError, NodeOperationError, type ICredentialDataDecryptedObject, type IDataObject, type INode, type INodeExecutionData, type INodeParameters } from 'n8n-workflow';
 import { readGoogleField, type GooglePerson } from '../../../lib/google/fields';
+import { clearMetadataCache } from '../../../lib/dynamics/metadata';
+import { CUSTOM_FIELD } from '../../../nodes/ContactFieldMapping/description';
 import { LINK_KEYS } from '../../../lib/mapping';
 import { N8nHarness, type WorkflowJson } from '../../harness/n8n';
 import { simulatorClient, simulatorCredential } from '../../lib/dynamics/simulator-client';
@@ -141,6 +143,29 @@ describe('Create or Update, after the Contact Field Mapping', () => {
 		expect(json(second.output).filter((outcome) => outcome.action === 'skip-equal')).toHaveLength(10);
 		// Clean up for the other tests: the org's contacts lose their links again.
 		await Promise.all(linked.map((item) => simulatorClient(dynamics).update('contacts', item.contactId as string, { new_googleresourcename: null })));
+	});
+});
+
+describe('the org\'s column metadata', () => {
+	const metadataRequests = () => Object.entries(dynamics.counters.snapshot()).filter(([route]) => route.includes('metadata')).reduce((sum, [, count]) => sum + count, 0);
+
+	it('is not read for the default field maps out of Dynamics 365 (the standard columns are the same in every org)', async () => {
+		clearMetadataCache();
+		dynamics.counters.reset();
+		const { output } = await runChain(await triggerItems());
+		expect(json(output).filter((outcome) => outcome.action === 'create').length).toBeGreaterThan(0);
+		expect(metadataRequests()).toBe(0);
+	});
+
+	it('is read once when a custom mapping names a column of the org', async () => {
+		clearMetadataCache();
+		dynamics.counters.reset();
+		const mapping = { customMappings: { mapping: [{ dynamicsField: 'new_loyaltypoints', otherField: CUSTOM_FIELD, customFieldName: 'Points' }] } };
+		const { output, error } = await runChain(await triggerItems(), {}, { mapping });
+		expect(error).toBeUndefined();
+		expect(json(output).filter((outcome) => outcome.action === 'create').length).toBeGreaterThan(0);
+		expect(dynamics.counters.snapshot()['batch']).toBe(1);
+		expect(metadataRequests()).toBeGreaterThan(0);
 	});
 });
 
