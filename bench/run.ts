@@ -13,7 +13,7 @@ import * as path from 'path';
 import { ensureTestCertificateAuthority, TEST_CA_CERT_PATH } from '../test/simulators/tls';
 import { builtinWayInitialSync, type BuiltinWayResult } from './builtin-way';
 import { timeChartSvg } from './chart';
-import { incrementalPolls, minimumRequests, nodeThroughput, oursInitialSync, type IncrementalResult, type InitialSyncResult } from './scenarios';
+import { incrementalPolls, minimumRequests, nodeThroughput, oursInitialSync, templateFloor, type IncrementalResult, type InitialSyncResult } from './scenarios';
 import type { LogicRun } from './throughput-child';
 
 const USAGE = 'usage: npm run bench -- [--quick] [--latency-ms N (default 20)]';
@@ -76,12 +76,13 @@ async function main(): Promise<void> {
 	const changeCounts = options.quick ? [0, 50, 500] : [0, 50, 5_000];
 	const throughputContacts = options.quick ? 10_000 : 50_000;
 
-	const initialSync: Array<InitialSyncResult & { minimum: ReturnType<typeof minimumRequests>; requestsToMinimum: number }> = [];
+	const initialSync: Array<InitialSyncResult & { minimum: ReturnType<typeof minimumRequests>; requestsToMinimum: number; templateFloor: ReturnType<typeof templateFloor>; requestsToTemplateFloor: number }> = [];
 	for (const contacts of syncSizes) {
 		log(`initial sync, ours: ${contacts} contacts`);
 		const result = await oursInitialSync(contacts, options.latencyMs);
 		const minimum = minimumRequests(contacts);
-		initialSync.push({ ...result, minimum, requestsToMinimum: ratio(result.requests.total, minimum.total) });
+		const floor = templateFloor(contacts, result.unsubscribedContacts);
+		initialSync.push({ ...result, minimum, requestsToMinimum: ratio(result.requests.total, minimum.total), templateFloor: floor, requestsToTemplateFloor: ratio(result.requests.total, floor.total) });
 	}
 	const builtinWay: Array<BuiltinWayResult & { oursToBuiltin: { requests: number; time: number } }> = [];
 	for (const contacts of BUILTIN_SIZES) {
@@ -105,7 +106,11 @@ async function main(): Promise<void> {
 	const targets = {
 		tenThousand20xFewerRequestsThanBuiltin: { met: atTenThousand.oursToBuiltin.requests <= 1 / 20, fewerRequestsFactor: ratio(1, atTenThousand.oursToBuiltin.requests) },
 		tenThousand10xLessTimeThanBuiltin: { met: atTenThousand.oursToBuiltin.time <= 1 / 10, lessTimeFactor: ratio(1, atTenThousand.oursToBuiltin.time) },
-		requestsWithin1_1xMinimum: { met: initialSync.every((run) => run.requestsToMinimum <= 1.1), worst: Math.max(...initialSync.map((run) => run.requestsToMinimum)) },
+		requestsWithin1_1xMinimum: {
+			met: initialSync.every((run) => run.requestsToMinimum <= 1.1),
+			worst: Math.max(...initialSync.map((run) => run.requestsToMinimum)),
+			worstToTemplateFloor: Math.max(...initialSync.map((run) => run.requestsToTemplateFloor)),
+		},
 		incrementalCostIndependentOfOrgSize: {
 			met: quietRequests(smallOrg).every((requests, index) => requests === quietRequests(largeOrg)[index]),
 			requestsPerPoll: Object.fromEntries(incremental.map((result) => [result.orgSize, quietRequests(result)])),
@@ -151,9 +156,22 @@ async function main(): Promise<void> {
 	console.log(`\nInitial sync, Dynamics 365 → Google Contacts (${options.latencyMs} ms added per request)`);
 	console.log(
 		table(
-			['contacts', 'requests', 'API minimum', 'ours / minimum', 'wall time (s)', 'contacts/s', 'peak RSS (MiB)'],
-			initialSync.map((run) => [run.contacts, run.requests.total, run.minimum.total, run.requestsToMinimum, seconds(run.wallMs), Math.round(run.contactsPerSecond), Math.round(run.peakRssBytes / 2 ** 20)]),
+			['contacts', 'requests', 'API minimum', 'ours / minimum', "template's floor", 'ours / floor', 'wall time (s)', 'contacts/s', 'peak RSS (MiB)'],
+			initialSync.map((run) => [
+				run.contacts,
+				run.requests.total,
+				run.minimum.total,
+				run.requestsToMinimum,
+				run.templateFloor.total,
+				run.requestsToTemplateFloor,
+				seconds(run.wallMs),
+				Math.round(run.contactsPerSecond),
+				Math.round(run.peakRssBytes / 2 ** 20),
+			]),
 		),
+	);
+	console.log(
+		"API minimum: Dynamics pages of 5,000 + Google batch writes of 200 + one listing to match against. Template's floor: that, plus Google's changes read before each poll after the first (at most 1,000 per page; they hold the previous poll's own creates), plus the unsubscribe group (list + create) when some contact is unsubscribed.",
 	);
 	console.log('\nThe same job from built-in nodes in n8n (HTTP Request paging, Split Out, Filter, Edit Fields, HTTP Request per contact)');
 	console.log(

@@ -97,6 +97,8 @@ export interface InitialSyncResult extends SyncChildResult {
 	requests: RequestCount;
 	contactsPerSecond: number;
 	googleContactsAfter: number;
+	/** Seeded Dynamics contacts with an email that do not allow bulk email: the template tags them in Google. */
+	unsubscribedContacts: number;
 	/** CPU time of the bench's own process while the child ran: the two simulators, mostly. */
 	simulatorsCpuMs: number;
 	/** The added latency of every request, were they sent one after another (some go in parallel). */
@@ -119,6 +121,7 @@ export async function oursInitialSync(contacts: number, latencyMs: number): Prom
 			requests,
 			contactsPerSecond: contacts / (child.wallMs / 1000),
 			googleContactsAfter: sims.google.state.listAll().length,
+			unsubscribedContacts: sims.dynamics.state.listContacts().filter((contact) => contact.values.donotbulkemail === true && contact.values.emailaddress1).length,
 			simulatorsCpuMs: (cpu.user + cpu.system) / 1000,
 			latencyIfSequentialMs: requests.total * latencyMs,
 		};
@@ -136,6 +139,22 @@ export function minimumRequests(contacts: number, googleContactsBefore = 0): { d
 	const googleBatchWrites = Math.ceil(contacts / GOOGLE_BATCH_SIZE);
 	const matchingReads = Math.max(1, Math.ceil(googleContactsBefore / GOOGLE_LIST_PAGE_SIZE));
 	return { dynamicsPages, googleBatchWrites, matchingReads, total: dynamicsPages + googleBatchWrites + matchingReads };
+}
+
+/**
+ * The fewest requests the APIs allow for this job as the one-way template runs it, beyond
+ * minimumRequests: the trigger emits one Web API page (5,000 contacts) per poll, and before each
+ * poll's writes Avoid Duplicates must read Google's changes since the last poll — the People API
+ * lists them with a sync token, at most 1,000 per page, and they include the previous poll's own
+ * creates. Tagging unsubscribed contacts needs the group: one list to find it by name, one create
+ * when the account lacks it.
+ */
+export function templateFloor(contacts: number, unsubscribedContacts: number): { minimum: number; changeReads: number; groupRequests: number; total: number } {
+	const minimum = minimumRequests(contacts).total;
+	const polls = Math.max(1, Math.ceil(contacts / MAX_PAGE_SIZE));
+	const changeReads = (polls - 1) * Math.ceil(MAX_PAGE_SIZE / GOOGLE_LIST_PAGE_SIZE);
+	const groupRequests = unsubscribedContacts > 0 ? 2 : 0;
+	return { minimum, changeReads, groupRequests, total: minimum + changeReads + groupRequests };
 }
 
 const triggerPackage = (nodes: string[]) => ({ packageName: PACKAGE_NAME, nodes, credentials: CREDENTIAL_FILES });
