@@ -83,6 +83,18 @@ export interface FindByEmailOptions {
 	strategy?: 'auto' | 'search' | 'list';
 }
 
+/**
+ * Every request body goes to `@googleapis/people` serialised once, here: an object body would be
+ * deep-copied twice on its way (googleapis-common's and gaxios' `extend`) before gaxios serialised the
+ * copy, while string data is sent as it is. The content type gaxios sets for an object body comes
+ * with it (JSON_BODY): the same request on the wire, without the copies.
+ */
+function serialized<T>(body: T): T {
+	return JSON.stringify(body) as unknown as T;
+}
+
+const JSON_BODY = { headers: { 'content-type': 'application/json' } };
+
 function chunked<T>(items: readonly T[], size: number): T[][] {
 	const chunks: T[][] = [];
 	for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
@@ -265,7 +277,7 @@ export class GoogleContactsClient {
 		const entries = contacts.map((person, index) => ({ index, person }));
 		await this.writeInChunks(entries, PEOPLE_LIMITS.batchCreate, results, recover, async (chunk) => {
 			const data = await this.mutate('people.batchCreateContacts', () =>
-				this.api.people.batchCreateContacts({ requestBody: { contacts: chunk.map((entry) => ({ contactPerson: entry.person })), readMask: fields } }),
+				this.api.people.batchCreateContacts({ requestBody: serialized({ contacts: chunk.map((entry) => ({ contactPerson: entry.person })), readMask: fields }) }, JSON_BODY),
 			);
 			chunk.forEach((entry, position) => (results[entry.index] = personResult('people.batchCreateContacts', entry.index, data.createdPeople?.[position])));
 		});
@@ -292,8 +304,8 @@ export class GoogleContactsClient {
 				try {
 					const data = await this.mutate('people.batchUpdateContacts', () =>
 						this.api.people.batchUpdateContacts({
-							requestBody: { contacts: Object.fromEntries(pending.map((entry) => [entry.resourceName, entry.person])), updateMask, readMask: fields },
-						}),
+							requestBody: serialized({ contacts: Object.fromEntries(pending.map((entry) => [entry.resourceName, entry.person])), updateMask, readMask: fields }),
+						}, JSON_BODY),
 					);
 					for (const entry of pending) results[entry.index] = personResult('people.batchUpdateContacts', entry.index, data.updateResult?.[entry.resourceName]);
 					return;
@@ -318,13 +330,13 @@ export class GoogleContactsClient {
 	async updateContact(resourceName: string, person: Person, updateFields: readonly string[], readMask?: readonly string[]): Promise<Person> {
 		const updatePersonFields = mask(updateFields, 'updateFields');
 		const personFields = readMask ? mask(readMask, 'readMask') : undefined;
-		return this.mutate('people.updateContact', () => this.api.people.updateContact({ resourceName, updatePersonFields, personFields, requestBody: person }), resourceName);
+		return this.mutate('people.updateContact', () => this.api.people.updateContact({ resourceName, updatePersonFields, personFields, requestBody: serialized(person) }, JSON_BODY), resourceName);
 	}
 
 	/** Deletes contacts, 500 per request. */
 	async deleteContacts(resourceNames: readonly string[]): Promise<void> {
 		for (const chunk of chunked([...new Set(resourceNames)], PEOPLE_LIMITS.batchDelete)) {
-			await this.mutate('people.batchDeleteContacts', () => this.api.people.batchDeleteContacts({ requestBody: { resourceNames: chunk } }));
+			await this.mutate('people.batchDeleteContacts', () => this.api.people.batchDeleteContacts({ requestBody: serialized({ resourceNames: chunk }) }, JSON_BODY));
 		}
 	}
 
@@ -347,7 +359,7 @@ export class GoogleContactsClient {
 	/** Creates a user contact group; when one of that name exists already (409, e.g. created meanwhile), that one. */
 	async createContactGroup(name: string): Promise<ContactGroup> {
 		try {
-			const created = await this.mutate('contactGroups.create', () => this.api.contactGroups.create({ requestBody: { contactGroup: { name }, readGroupFields: GROUP_FIELDS } }));
+			const created = await this.mutate('contactGroups.create', () => this.api.contactGroups.create({ requestBody: serialized({ contactGroup: { name }, readGroupFields: GROUP_FIELDS }) }, JSON_BODY));
 			if (this.accountKey !== undefined) groupLists.get(this.accountKey)?.groups.push(created);
 			return created;
 		} catch (error) {
@@ -366,7 +378,7 @@ export class GoogleContactsClient {
 			...chunked([...new Set(change.remove ?? [])], PEOPLE_LIMITS.membersModify).map((chunk) => ({ resourceNamesToRemove: chunk })),
 		];
 		for (const requestBody of requests) {
-			const data = await this.mutate('contactGroups.members.modify', () => this.api.contactGroups.members.modify({ resourceName: groupResourceName, requestBody }));
+			const data = await this.mutate('contactGroups.members.modify', () => this.api.contactGroups.members.modify({ resourceName: groupResourceName, requestBody: serialized(requestBody) }, JSON_BODY));
 			result.notFound.push(...(data.notFoundResourceNames ?? []));
 			result.cannotRemoveLastGroup.push(...(data.canNotRemoveLastContactGroupResourceNames ?? []));
 		}

@@ -75,8 +75,10 @@ function transportAdapter(transport: HttpTransport, timeoutMs: number | undefine
 		});
 		const body = bodyText(prepared.body, headers);
 		const answer = await transport({ method: (prepared.method ?? 'GET').toUpperCase() as HttpMethod, url: String(prepared.url), headers, body, timeoutMs });
-		const response = new Response(STATUS_WITHOUT_BODY.has(answer.status) ? null : answer.body, { status: answer.status, headers: answer.headers });
-		// GaxiosError keeps `data` only from a response whose body was read, as fetch's would be by now.
+		// GaxiosError keeps `data` only from a response whose body was read, as fetch's would be by now; an answer
+		// gaxios takes is used by its `data` alone, so its body (a listing page may be megabytes) is not streamed again.
+		const failed = !prepared.validateStatus?.(answer.status);
+		const response = new Response(failed && !STATUS_WITHOUT_BODY.has(answer.status) ? answer.body : null, { status: answer.status, headers: answer.headers });
 		if (response.body) await response.arrayBuffer();
 		return Object.assign(response, { config: prepared, data: responseData(answer.body, answer.headers['content-type']) });
 	};
