@@ -63,16 +63,18 @@ export interface RunningServer {
 
 function sendResponse(res: http.ServerResponse, response: SimResponse): void {
 	const headers: Record<string, string | string[]> = { ...(response.headers ?? {}) };
-	let payload: Buffer | string | undefined;
+	let payload: Buffer | undefined;
 	if (response.body === undefined || response.body === null) payload = undefined;
-	else if (Buffer.isBuffer(response.body) || typeof response.body === 'string') payload = response.body;
+	else if (Buffer.isBuffer(response.body)) payload = response.body;
+	// Encoded once: its length is the Content-Length, and the socket takes the bytes as they are.
+	else if (typeof response.body === 'string') payload = Buffer.from(response.body, 'utf8');
 	else {
-		payload = JSON.stringify(response.body);
+		payload = Buffer.from(JSON.stringify(response.body), 'utf8');
 		if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
 			headers['Content-Type'] = 'application/json; charset=utf-8';
 		}
 	}
-	if (payload !== undefined) headers['Content-Length'] = String(Buffer.byteLength(payload));
+	if (payload !== undefined) headers['Content-Length'] = String(payload.length);
 	res.writeHead(response.status, headers);
 	res.end(payload);
 }

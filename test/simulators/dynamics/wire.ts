@@ -99,7 +99,16 @@ export function annotationFilter(list: string | undefined): (annotation: string)
 		pattern === '*' || pattern === annotation || (pattern.endsWith('.*') && annotation.startsWith(pattern.slice(0, -1)));
 	const included = patterns.filter((pattern) => !pattern.startsWith('-'));
 	const excluded = patterns.filter((pattern) => pattern.startsWith('-')).map((pattern) => pattern.slice(1));
-	return (annotation) => included.some((pattern) => matches(pattern, annotation)) && !excluded.some((pattern) => matches(pattern, annotation));
+	// A response asks about the same few annotations for every property of every row: decide each once.
+	const decided = new Map<string, boolean>();
+	return (annotation) => {
+		let answer = decided.get(annotation);
+		if (answer === undefined) {
+			answer = included.some((pattern) => matches(pattern, annotation)) && !excluded.some((pattern) => matches(pattern, annotation));
+			decided.set(annotation, answer);
+		}
+		return answer;
+	};
 }
 
 export const FORMATTED_VALUE = 'OData.Community.Display.V1.FormattedValue';

@@ -4,6 +4,7 @@
  * derives the terms searchContacts matches against.
  */
 import type { people_v1 } from '@googleapis/people';
+import { copyJson } from '../common/json';
 import { invalidArgument } from './wire';
 
 type Person = people_v1.Schema$Person;
@@ -118,7 +119,7 @@ function validateDate(date: unknown, path: string): void {
 }
 
 function normalizeItem(field: string, item: Item, sourceId: string, primary: boolean, path: string): Item {
-	const normalized: Item = structuredClone(item);
+	const normalized: Item = copyJson(item);
 	for (const property of OUTPUT_ONLY_ITEM_PROPERTIES) delete normalized[property];
 	normalized.metadata = { ...(primary ? { primary: true, sourcePrimary: true } : {}), source: { type: 'CONTACT', id: sourceId } };
 	const type = formattedType(field, normalized.type);

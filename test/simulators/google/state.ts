@@ -4,6 +4,7 @@
  * control API (edits "as the user", revocations, expiries), so both see one consistent account.
  */
 import type { people_v1 } from '@googleapis/people';
+import { copyJson } from '../common/json';
 import { issueSecret } from '../common/secrets';
 import {
 	GoogleApiError,
@@ -453,12 +454,12 @@ export class GoogleState {
 	}
 
 	listAll(): Person[] {
-		return [...this.people.values()].map((stored) => structuredClone(stored.person));
+		return [...this.people.values()].map((stored) => copyJson(stored.person));
 	}
 
 	getFull(resourceName: string): Person | undefined {
 		const stored = this.people.get(resourceName);
-		return stored && structuredClone(stored.person);
+		return stored && copyJson(stored.person);
 	}
 
 	get contactCount(): number {
@@ -629,8 +630,15 @@ export class GoogleState {
 	private commitPerson(resourceName: string, sourceId: string, fields: Person, previous?: StoredPerson): StoredPerson {
 		const version = ++this.version;
 		const now = Date.now();
-		const person: Person = { ...(previous ? structuredClone(previous.person) : {}), ...fields, resourceName, etag: this.personEtag(resourceName, version) };
-		for (const [field, value] of Object.entries(person)) if (Array.isArray(value) && value.length === 0) delete (person as Record<string, unknown>)[field];
+		const person: Person = previous ? copyJson(previous.person) : {};
+		// Empty lists are not stored (a cleared field is gone); they are skipped rather than deleted afterwards,
+		// as deleting properties turns every stored person into a slow dictionary-mode object.
+		for (const [field, value] of Object.entries(fields)) {
+			if (Array.isArray(value) && value.length === 0) delete (person as Record<string, unknown>)[field];
+			else (person as Record<string, unknown>)[field] = value;
+		}
+		person.resourceName = resourceName;
+		person.etag = this.personEtag(resourceName, version);
 		person.metadata = {
 			sources: [{ type: 'CONTACT', id: sourceId, etag: `#${base64url(`${sourceId}|${version}`)}`, updateTime: googleTime(now) }],
 			objectType: 'PERSON',

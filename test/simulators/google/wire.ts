@@ -5,6 +5,7 @@
  */
 import type { people_v1 } from '@googleapis/people';
 import type { SimResponse } from '../common/http';
+import { copyJson } from '../common/json';
 
 type Person = people_v1.Schema$Person;
 type ContactGroup = people_v1.Schema$ContactGroup;
@@ -143,7 +144,7 @@ export function projectPerson(person: Person, fields: ReadonlySet<string>): Pers
 	for (const field of fields) {
 		const value = (person as Record<string, unknown>)[field];
 		if (value === undefined || (Array.isArray(value) && value.length === 0)) continue;
-		(projected as Record<string, unknown>)[field] = structuredClone(value);
+		(projected as Record<string, unknown>)[field] = copyJson(value);
 	}
 	return projected;
 }
@@ -153,7 +154,7 @@ export function projectGroup(group: ContactGroup, fields: ReadonlySet<string>, m
 	for (const field of fields) {
 		const value = (group as Record<string, unknown>)[field];
 		if (value === undefined || (Array.isArray(value) && value.length === 0)) continue;
-		(projected as Record<string, unknown>)[field] = structuredClone(value);
+		(projected as Record<string, unknown>)[field] = copyJson(value);
 	}
 	if (fields.has('name') && group.formattedName) projected.formattedName = group.formattedName;
 	if (memberResourceNames?.length) projected.memberResourceNames = memberResourceNames;
