@@ -17,7 +17,7 @@ import { isWritable } from './compatibility';
 import { joinName, splitName } from './names';
 import { normalizeEmail } from './normalize';
 import { APP_NAMES, compileMapping, type CompiledMapping, type MappingError, type MappingSpec, type ResolvedLink, type ResolvedNames } from './spec';
-import { convertValue, fitTargetValue, isEmptyValue, valuesEqual, ValueError } from './values';
+import { convertValue, fitTargetValue, isEmptyValue, valuesEqual, ValueError, type ConversionContext, type Converted, type ValueMap } from './values';
 
 /** Where the link between a Dynamics contact and its counterpart is kept. */
 export const LINK_KEYS = {
@@ -66,13 +66,9 @@ class ItemError extends Error {
 	}
 }
 
-function forField<T>(field: FieldDescriptor, action: () => T): T {
-	try {
-		return action();
-	} catch (error) {
-		if (error instanceof ValueError) throw new ItemError(field.name, error.message, error.fix);
-		throw error;
-	}
+/** A ValueError as the problem of the field it was bound for; anything else as it is. */
+function forField(field: FieldDescriptor, error: unknown): unknown {
+	return error instanceof ValueError ? new ItemError(field.name, error.message, error.fix) : error;
 }
 
 interface SourceAccess {
@@ -81,6 +77,8 @@ interface SourceAccess {
 }
 
 interface TargetAccess {
+	/** Whether the target's current record is known (an update). */
+	readonly known: boolean;
 	/** The target's current value of a field (undefined when creating). */
 	current(field: FieldDescriptor): unknown;
 	/** Writes a canonical value; an empty value clears the field. */
@@ -89,96 +87,172 @@ interface TargetAccess {
 	finish(labels: string[]): Record<string, unknown>;
 }
 
-function sourceAccess(app: AppName, record: Record<string, unknown>): SourceAccess {
-	switch (app) {
-		case 'dynamics':
-			return {
-				read: (field) => readDynamicsField(record, field),
-				labelOf: (field, value) => (value === record[field.name] ? dynamicsFormattedValue(record, field) : undefined),
-			};
-		case 'google':
-			return { read: (field) => readGoogleField(record as GooglePerson, field.name), labelOf: () => undefined };
-		case 'plain':
-			return { read: (field) => record[field.name], labelOf: () => undefined };
+// Sources and targets are classes, not closures: one of each is made for every contact mapped.
+class DynamicsSource implements SourceAccess {
+	constructor(private readonly record: DynamicsRecord) {}
+
+	read(field: FieldDescriptor): unknown {
+		return readDynamicsField(this.record, field);
+	}
+
+	labelOf(field: FieldDescriptor, value: unknown): string | undefined {
+		return value === this.record[field.name] ? dynamicsFormattedValue(this.record, field) : undefined;
 	}
 }
 
-function dynamicsTarget(current: DynamicsRecord | undefined): TargetAccess {
-	const values: Record<string, unknown> = {};
-	return {
-		current: (field) => (current ? readDynamicsField(current, field) : undefined),
-		write: (field, value) => {
-			values[field.name] = toDynamicsWireValue(field, value);
-		},
-		finish: () => values,
-	};
+class GoogleSource implements SourceAccess {
+	constructor(private readonly person: GooglePerson) {}
+
+	read(field: FieldDescriptor): unknown {
+		return readGoogleField(this.person, field.name);
+	}
+
+	labelOf(): undefined {
+		return undefined;
+	}
 }
 
-function googleTarget(current: GooglePerson | undefined): TargetAccess {
-	const person: GooglePerson = {};
-	return {
-		current: (field) => (current ? readGoogleField(current, field.name) : undefined),
-		write: (field, value) => {
-			// Arrays are replaced whole on update: start from the current one so entries the map does not touch survive.
-			if (current) {
-				const personField = googlePersonField(field.name);
-				if (!(personField in person) && current[personField] !== undefined) person[personField] = structuredClone(current[personField]);
-			}
-			writeGoogleField(person, field.name, isEmptyValue(value) ? undefined : value);
-		},
-		finish: (labels) => {
-			if (labels.length > 0) {
-				const groups = readGoogleField(person.memberships ? person : current ?? {}, 'memberships') as string[];
-				writeGoogleField(person, 'memberships', [...new Set([...groups, ...labels])]);
-			}
-			// A contact must always stay in at least one group; a new one with labels also goes to My Contacts.
-			const groups = person.memberships ? (readGoogleField(person, 'memberships') as string[]) : undefined;
-			if (groups && !current && !groups.includes(MY_CONTACTS_GROUP)) writeGoogleField(person, 'memberships', [MY_CONTACTS_GROUP, ...groups]);
-			return person;
-		},
-	};
+class PlainSource implements SourceAccess {
+	constructor(private readonly record: PlainRecord) {}
+
+	read(field: FieldDescriptor): unknown {
+		return this.record[field.name];
+	}
+
+	labelOf(): undefined {
+		return undefined;
+	}
 }
 
-function plainTarget(current: PlainRecord | undefined): TargetAccess {
-	const values: Record<string, unknown> = {};
-	return {
-		current: (field) => current?.[field.name],
-		write: (field, value) => {
-			values[field.name] = isEmptyValue(value) ? null : value;
-		},
-		finish: () => values,
-	};
+function sourceAccess(app: AppName, record: Record<string, unknown>): SourceAccess {
+	switch (app) {
+		case 'dynamics':
+			return new DynamicsSource(record);
+		case 'google':
+			return new GoogleSource(record as GooglePerson);
+		case 'plain':
+			return new PlainSource(record);
+	}
+}
+
+class DynamicsTarget implements TargetAccess {
+	private readonly values: Record<string, unknown> = {};
+	readonly known: boolean;
+
+	constructor(private readonly currentRecord: DynamicsRecord | undefined) {
+		this.known = currentRecord !== undefined;
+	}
+
+	current(field: FieldDescriptor): unknown {
+		return this.currentRecord ? readDynamicsField(this.currentRecord, field) : undefined;
+	}
+
+	write(field: FieldDescriptor, value: unknown): void {
+		this.values[field.name] = toDynamicsWireValue(field, value);
+	}
+
+	finish(): Record<string, unknown> {
+		return this.values;
+	}
+}
+
+class GoogleTarget implements TargetAccess {
+	private readonly person: GooglePerson = {};
+	readonly known: boolean;
+
+	constructor(private readonly currentPerson: GooglePerson | undefined) {
+		this.known = currentPerson !== undefined;
+	}
+
+	current(field: FieldDescriptor): unknown {
+		return this.currentPerson ? readGoogleField(this.currentPerson, field.name) : undefined;
+	}
+
+	write(field: FieldDescriptor, value: unknown): void {
+		const { person, currentPerson } = this;
+		// Arrays are replaced whole on update: start from the current one so entries the map does not touch survive.
+		if (currentPerson) {
+			const personField = googlePersonField(field.name);
+			if (!(personField in person) && currentPerson[personField] !== undefined) person[personField] = structuredClone(currentPerson[personField]);
+		}
+		writeGoogleField(person, field.name, isEmptyValue(value) ? undefined : value);
+	}
+
+	finish(labels: string[]): Record<string, unknown> {
+		const { person, currentPerson } = this;
+		if (labels.length > 0) {
+			const groups = readGoogleField(person.memberships ? person : currentPerson ?? {}, 'memberships') as string[];
+			writeGoogleField(person, 'memberships', [...new Set([...groups, ...labels])]);
+		}
+		// A contact must always stay in at least one group; a new one with labels also goes to My Contacts.
+		const groups = person.memberships ? (readGoogleField(person, 'memberships') as string[]) : undefined;
+		if (groups && !currentPerson && !groups.includes(MY_CONTACTS_GROUP)) writeGoogleField(person, 'memberships', [MY_CONTACTS_GROUP, ...groups]);
+		return person;
+	}
+}
+
+class PlainTarget implements TargetAccess {
+	private readonly values: Record<string, unknown> = {};
+	readonly known: boolean;
+
+	constructor(private readonly currentRecord: PlainRecord | undefined) {
+		this.known = currentRecord !== undefined;
+	}
+
+	current(field: FieldDescriptor): unknown {
+		return this.currentRecord?.[field.name];
+	}
+
+	write(field: FieldDescriptor, value: unknown): void {
+		this.values[field.name] = isEmptyValue(value) ? null : value;
+	}
+
+	finish(): Record<string, unknown> {
+		return this.values;
+	}
 }
 
 function targetAccess(app: AppName, current: Record<string, unknown> | undefined): TargetAccess {
-	if (app === 'dynamics') return dynamicsTarget(current);
-	if (app === 'google') return googleTarget(current as GooglePerson | undefined);
-	return plainTarget(current);
+	if (app === 'dynamics') return new DynamicsTarget(current);
+	if (app === 'google') return new GoogleTarget(current as GooglePerson | undefined);
+	return new PlainTarget(current);
 }
 
 const textOf = (value: unknown) => (value === undefined || value === null ? '' : String(value).trim());
 
+/** Adds the non-empty lines of a value, trimmed, to `lines`. */
+function addLines(lines: string[], value: unknown): void {
+	const text = textOf(value);
+	if (!text.includes('\n')) {
+		if (text !== '') lines.push(text);
+		return;
+	}
+	for (const line of text.split(/\r?\n/)) {
+		const trimmed = line.trim();
+		if (trimmed !== '') lines.push(trimmed);
+	}
+}
+
 /** The non-empty lines of the values, trimmed. */
 function linesOf(values: unknown[]): string[] {
 	const lines: string[] = [];
-	for (const value of values) {
-		const text = textOf(value);
-		for (const line of text.includes('\n') ? text.split(/\r?\n/) : [text]) {
-			const trimmed = line.trim();
-			if (trimmed !== '') lines.push(trimmed);
-		}
-	}
+	for (const value of values) addLines(lines, value);
 	return lines;
 }
 const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : isEmptyValue(value) ? [] : [value]);
 
 /** Carries the values of one record along the compiled links. */
 class RecordMapper {
+	/** How values convert when the link has no value map: the same for every field of the record. */
+	private readonly conversion: ConversionContext;
+
 	constructor(
 		private readonly mapping: CompiledMapping,
 		private readonly source: SourceAccess,
 		private readonly target: TargetAccess,
-	) {}
+	) {
+		this.conversion = { fromDynamics: mapping.sides.fromDynamics, labelOf: (field, raw) => source.labelOf(field, raw) };
+	}
 
 	/** The target's own form of an equal value: "+1 555 0100" stays as the target writes it. */
 	private keepTargetFormat(field: FieldDescriptor, value: unknown): unknown {
@@ -187,7 +261,7 @@ class RecordMapper {
 		if (current === undefined) return value;
 		if (Array.isArray(value)) {
 			const currentItems = asArray(current);
-			return value.map((item) => currentItems.find((existing) => valuesEqual({ type: field.type }, existing, item)) ?? item);
+			return value.map((item) => currentItems.find((existing) => valuesEqual(field, existing, item)) ?? item);
 		}
 		return valuesEqual(field, value, current) ? current : value;
 	}
@@ -200,14 +274,20 @@ class RecordMapper {
 			return;
 		}
 		const kept = this.keepTargetFormat(field, value);
-		this.target.write(field, forField(field, () => fitTargetValue(field, kept, this.mapping.overLengthText)));
+		let fitted: unknown;
+		try {
+			fitted = fitTargetValue(field, kept, this.mapping.overLengthText);
+		} catch (error) {
+			throw forField(field, error);
+		}
+		this.target.write(field, fitted);
 	}
 
 	run(link: ResolvedLink): void {
 		const fromDynamics = this.mapping.sides.fromDynamics;
 		switch (link.kind) {
 			case 'field':
-				return fromDynamics ? this.field(link.dynamics, link.other, link) : this.field(link.other, link.dynamics, link);
+				return fromDynamics ? this.field(link.dynamics, link.other, link.valueMap) : this.field(link.other, link.dynamics, link.valueMap);
 			case 'list':
 				return fromDynamics ? this.slotsToList(link.dynamics, link.other) : this.listToSlots(link.other, link.dynamics);
 			case 'lines':
@@ -217,29 +297,33 @@ class RecordMapper {
 		}
 	}
 
-	private field(from: FieldDescriptor, to: FieldDescriptor, link: { valueMap?: Record<string, string> }): void {
+	private field(from: FieldDescriptor, to: FieldDescriptor, valueMap: ValueMap | undefined): void {
 		const value = this.source.read(from);
 		if (isEmptyValue(value)) return this.put(to, null);
-		const converted = forField(to, () =>
-			convertValue(value, from, to, {
-				valueMap: link.valueMap,
-				fromDynamics: this.mapping.sides.fromDynamics,
-				labelOf: (field, raw) => this.source.labelOf(field, raw),
-				current: this.target.current(to),
-			}),
-		);
+		// Only a value map reads the target's current value (to keep the entries it does not speak about).
+		const context = valueMap ? { ...this.conversion, valueMap, current: this.target.current(to) } : this.conversion;
+		let converted: Converted;
+		try {
+			converted = convertValue(value, from, to, context);
+		} catch (error) {
+			throw forField(to, error);
+		}
 		if (converted) this.put(to, converted.value);
 	}
 
 	/** Numbered columns → a list: the columns in order, then the list's entries past the last column. */
 	private slotsToList(slots: FieldDescriptor[], list: FieldDescriptor): void {
-		const values = slots.map((slot) => textOf(this.source.read(slot))).filter((value) => value !== '');
-		if (values.length === 0) return this.put(list, null);
-		const beyondSlots = asArray(this.target.current(list)).slice(slots.length);
 		const merged: unknown[] = [];
-		for (const value of [...values, ...beyondSlots]) {
-			if (!merged.some((existing) => valuesEqual({ type: list.type }, existing, value))) merged.push(value);
+		const add = (value: unknown) => {
+			if (!merged.some((existing) => valuesEqual(list, existing, value))) merged.push(value);
+		};
+		for (const slot of slots) {
+			const text = textOf(this.source.read(slot));
+			if (text !== '') add(text);
 		}
+		if (merged.length === 0) return this.put(list, null);
+		const currentItems = asArray(this.target.current(list));
+		for (let index = slots.length; index < currentItems.length; index++) add(currentItems[index]);
 		this.put(list, merged);
 	}
 
@@ -255,25 +339,30 @@ class RecordMapper {
 
 	/** Address lines, as a unit: one line per field, the rest in the last field, one per line. */
 	private lines(from: FieldDescriptor[], to: FieldDescriptor[]): void {
-		const lines = linesOf(from.map((field) => this.source.read(field)));
+		const lines: string[] = [];
+		for (const field of from) addLines(lines, this.source.read(field));
 		if (lines.length === 0) {
 			for (const field of to) this.put(field, null);
 			return;
 		}
-		const currentValues = to.map((field) => this.target.current(field));
-		const sameLines = linesOf(currentValues).join('\n') === lines.join('\n');
+		// A new record has no lines of its own to keep.
+		const currentValues = this.target.known ? to.map((field) => this.target.current(field)) : [];
+		const sameLines = this.target.known && linesOf(currentValues).join('\n') === lines.join('\n');
 		to.forEach((field, index) => {
 			const value = sameLines ? currentValues[index] : index < to.length - 1 ? lines[index] : lines.slice(index).join('\n');
 			this.put(field, value, true);
 		});
 	}
 
+	private readText(field: FieldDescriptor | undefined): string {
+		return field ? textOf(this.source.read(field)) : '';
+	}
+
 	/** Names as a unit: both parts written together; a full name is split around the target's current names. */
 	private names(from: ResolvedNames, to: ResolvedNames): void {
-		const read = (field: FieldDescriptor | undefined) => (field ? textOf(this.source.read(field)) : '');
-		let parts = { first: read(from.first), last: read(from.last) };
+		let parts = { first: this.readText(from.first), last: this.readText(from.last) };
 		if (!parts.first && !parts.last) {
-			const full = read(from.full);
+			const full = this.readText(from.full);
 			if (!full) {
 				for (const field of [to.first, to.last, to.full]) if (field) this.put(field, null);
 				return;
@@ -283,19 +372,33 @@ class RecordMapper {
 		}
 		if (to.first) this.put(to.first, parts.first, true);
 		if (to.last) this.put(to.last, parts.last, true);
-		if (from.middle && to.middle) this.put(to.middle, read(from.middle));
+		if (from.middle && to.middle) this.put(to.middle, this.readText(from.middle));
 		// Google's display name is read-only: the join is only worth making for a full name that is written.
 		if (to.full && isWritable(to.full)) this.put(to.full, joinName(parts.first, parts.last), true);
 	}
 }
 
+/** Adds an email, normalised, to `emails` unless it is empty or already there. */
+function addEmail(emails: string[], value: unknown): void {
+	if (typeof value !== 'string' || value.trim() === '') return;
+	const email = normalizeEmail(value);
+	if (!emails.includes(email)) emails.push(email);
+}
+
 function uniqueEmails(values: unknown[]): string[] {
-	const emails = values.filter((value): value is string => typeof value === 'string' && value.trim() !== '').map(normalizeEmail);
-	return [...new Set(emails)];
+	const emails: string[] = [];
+	for (const value of values) addEmail(emails, value);
+	return emails;
 }
 
 function stringOrUndefined(value: unknown): string | undefined {
 	return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function dynamicsEmails(mapping: CompiledMapping, source: SourceAccess): string[] {
+	const emails: string[] = [];
+	for (const field of mapping.dynamicsEmailFields) addEmail(emails, source.read(field));
+	return emails;
 }
 
 /** The source's own id, its emails, and the counterpart's id when the source (or the current target) knows it. */
@@ -305,7 +408,7 @@ function identify(mapping: CompiledMapping, record: Record<string, unknown>, sou
 		case 'dynamics':
 			return {
 				sourceId: stringOrUndefined(record.contactid),
-				emails: uniqueEmails(mapping.dynamicsEmailFields.map((field) => source.read(field))),
+				emails: dynamicsEmails(mapping, source),
 				linkId: stringOrUndefined(mapping.linkField && record[mapping.linkField.name]) ?? stringOrUndefined(current?.resourceName),
 			};
 		case 'google': {
@@ -326,12 +429,16 @@ function identify(mapping: CompiledMapping, record: Record<string, unknown>, sou
 }
 
 const linkDescriptor = (app: AppName, name: string): FieldDescriptor => ({ app, name, label: 'Link to the Dynamics contact', type: 'text', writable: true });
+/** Where the link to a Dynamics contact is written, per target. */
+const LINK_FIELDS = {
+	google: linkDescriptor('google', `clientData:${LINK_KEYS.googleDynamicsContactId}`),
+	plain: linkDescriptor('plain', LINK_KEYS.plainDynamicsContactId),
+};
 
 /** Writes the link to the source record into the target, where the target has a place for it. */
 function writeLink(mapping: CompiledMapping, target: TargetAccess, sourceId: string): void {
 	const { source, target: targetApp } = mapping.sides;
-	if (source === 'dynamics' && targetApp === 'google') target.write(linkDescriptor('google', `clientData:${LINK_KEYS.googleDynamicsContactId}`), sourceId);
-	if (source === 'dynamics' && targetApp === 'plain') target.write(linkDescriptor('plain', LINK_KEYS.plainDynamicsContactId), sourceId);
+	if (source === 'dynamics' && targetApp !== 'dynamics') target.write(LINK_FIELDS[targetApp], sourceId);
 	if (source === 'google' && mapping.linkField) target.write(mapping.linkField, sourceId);
 }
 
