@@ -101,8 +101,11 @@ function plainId(json: Record<string, unknown>, key: string | undefined): string
 	return value === undefined || value === null || value === '' ? undefined : String(value);
 }
 
-/** The record as the writers take it; a deletion carries no values, only who it is. */
-function outputJson(record: TargetRecord, source: SourceContact): Record<string, unknown> {
+/**
+ * The record as the writers take it; a deletion carries no values, only who it is. `anchored`: a current
+ * target record anchored the values.
+ */
+function outputJson(record: TargetRecord, source: SourceContact, anchored: boolean): Record<string, unknown> {
 	const { linkId, emails } = record.matchKeys;
 	const json: Record<string, unknown> = {
 		target: record.target,
@@ -113,7 +116,11 @@ function outputJson(record: TargetRecord, source: SourceContact): Record<string,
 	};
 	if (source.event !== undefined) json.event = source.event;
 	// The sync writers decide on the source contact as it was mapped (its values, the link and the last synced values it keeps).
-	if (!source.deleted && record.target !== 'plain' && record.sourceApp !== 'plain') json.source = source.record;
+	if (!source.deleted && record.target !== 'plain' && record.sourceApp !== 'plain') {
+		json.source = source.record;
+		// Values mapped from the source alone are what a writer would map for a create: it takes them instead of mapping again.
+		if (!anchored) json.mappedWithoutCurrent = true;
+	}
 	return json;
 }
 
@@ -125,5 +132,5 @@ export function mapItem(json: Record<string, unknown>, mapping: CompiledMapping,
 	if ('error' in target) return target;
 	const sourceId = mapping.sides.source === 'plain' ? plainId(json, options.plainIdField) : undefined;
 	const result = mapContact(found.source.record, mapping, { current: target.current, sourceId });
-	return result.ok ? { json: outputJson(result.record, found.source) } : { error: result.error };
+	return result.ok ? { json: outputJson(result.record, found.source, target.current !== undefined) } : { error: result.error };
 }

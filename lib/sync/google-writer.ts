@@ -455,7 +455,9 @@ class GoogleSyncRun {
 	 */
 	private newContact(entry: Entry): { person: GooglePerson; snapshot: SyncSnapshot } {
 		if (!entry.newContact) {
-			const person = this.mapped(entry);
+			// Values the mapping made without a current record are what mapping again would make. A shallow copy
+			// suffices: the writer only ever replaces whole lists of it (clientData, memberships), never the item's own.
+			const person = entry.record.mappedWithoutCurrent ? ({ ...entry.record.values } as GooglePerson) : this.mapped(entry);
 			writeGoogleField(person, LINK_FIELD, entry.record.sourceId);
 			entry.newContact = { person, snapshot: googleSideSnapshot(person, entry.mapping) };
 		}

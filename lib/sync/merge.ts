@@ -77,25 +77,31 @@ interface FieldOutcome {
 	conflict?: FieldConflict;
 }
 
-function mergeField(field: string, values: Record<SyncApp, Value>, base: Value, mayFlowFrom: Record<SyncApp, boolean>, input: MergeInput): FieldOutcome {
-	const changed = (app: SyncApp) => mayFlowFrom[app] && !sameSnapshotValue(values[app], base) && (values[app] !== undefined || input.emptyOverwrites);
+/** Whether a side's value counts as changed against the base (see the file comment). */
+function changed(value: Value, base: Value, mayFlow: boolean, emptyOverwrites: boolean): boolean {
+	return mayFlow && !sameSnapshotValue(value, base) && (value !== undefined || emptyOverwrites);
+}
+
+function mergeField(field: string, google: Value, dynamics: Value, base: Value, fromGoogle: boolean, fromDynamics: boolean, input: MergeInput): FieldOutcome {
 	// Equal on both sides (unchanged, or changed alike): nothing to write.
-	if (sameSnapshotValue(values.google, values.dynamics)) return { agreed: values.google };
-	const googleChanged = changed('google');
-	const dynamicsChanged = changed('dynamics');
+	if (sameSnapshotValue(google, dynamics)) return { agreed: google };
+	const googleChanged = changed(google, base, fromGoogle, input.emptyOverwrites);
+	const dynamicsChanged = changed(dynamics, base, fromDynamics, input.emptyOverwrites);
 	// Changed on both sides, differently: the winning app's value flows to the other.
 	if (googleChanged && dynamicsChanged) {
 		const winner = input.winner;
-		return { flowsTo: otherApp(winner), agreed: values[winner], conflict: { field, winner } };
+		return { flowsTo: otherApp(winner), agreed: winner === 'google' ? google : dynamics, conflict: { field, winner } };
 	}
 	// Changed on one side only: that side's value flows.
-	if (googleChanged) return { flowsTo: 'dynamics', agreed: values.google };
-	if (dynamicsChanged) return { flowsTo: 'google', agreed: values.dynamics };
+	if (googleChanged) return { flowsTo: 'dynamics', agreed: google };
+	if (dynamicsChanged) return { flowsTo: 'google', agreed: dynamics };
 	// Apart, but neither difference may flow: both sides keep their values.
 	return { agreed: base };
 }
 
-function trackedFields(snapshots: SyncSnapshot[]): { fields: string[]; extraFields: string[] } {
+function trackedFields(snapshots: SyncSnapshot[]): { fields: readonly string[]; extraFields: string[] } {
+	// Mostly only SNAPSHOT_FIELDS are tracked: no lists to build.
+	if (snapshots.every((snapshot) => snapshot.extraFields.length === 0)) return { fields: SNAPSHOT_FIELDS, extraFields: [] };
 	const extraFields = [...new Set(snapshots.flatMap((snapshot) => snapshot.extraFields))].filter((name) => !SNAPSHOT_FIELDS.includes(name));
 	return { fields: [...SNAPSHOT_FIELDS, ...extraFields], extraFields };
 }
@@ -103,44 +109,44 @@ function trackedFields(snapshots: SyncSnapshot[]): { fields: string[]; extraFiel
 /** Scope lists as sets, made once per list (a writer's mappings share theirs across records). */
 const scopeSets = new WeakMap<readonly string[], ReadonlySet<string>>();
 
-function inScope(list: readonly string[] | undefined, field: string): boolean {
-	if (list === undefined) return true;
+/** The scope list as a set; undefined (every field) when there is no list. */
+function scopeSet(list: readonly string[] | undefined): ReadonlySet<string> | undefined {
+	if (list === undefined) return undefined;
 	let set = scopeSets.get(list);
 	if (!set) scopeSets.set(list, (set = new Set(list)));
-	return set.has(field);
+	return set;
 }
 
 /** Merges the two sides' values against the last synced ones (see the file comment for the rules). */
 export function mergeSnapshots(input: MergeInput): FieldMerge {
-	const { fields, extraFields } = trackedFields([input.google, input.dynamics, ...(input.last ? [input.last] : [])]);
-	const result: FieldMerge = {
-		toGoogle: [],
-		toDynamics: [],
-		conflicts: [],
-		snapshot: { fields: {}, extraFields },
-		snapshotIfOnly: { google: { fields: {}, extraFields }, dynamics: { fields: {}, extraFields } },
-	};
-	const store = (snapshot: SyncSnapshot, field: string, value: Value) => {
-		if (value !== undefined) snapshot.fields[field] = value;
-	};
+	const { fields, extraFields } = trackedFields(input.last ? [input.google, input.dynamics, input.last] : [input.google, input.dynamics]);
+	const snapshot: SyncSnapshot = { fields: {}, extraFields };
+	const ifOnlyGoogle: SyncSnapshot = { fields: {}, extraFields };
+	const ifOnlyDynamics: SyncSnapshot = { fields: {}, extraFields };
+	const result: FieldMerge = { toGoogle: [], toDynamics: [], conflicts: [], snapshot, snapshotIfOnly: { google: ifOnlyGoogle, dynamics: ifOnlyDynamics } };
+	const [toDynamics, toGoogle] = [scopeSet(input.scope?.toDynamics), scopeSet(input.scope?.toGoogle)];
+	const last = input.last?.fields;
 	for (const field of fields) {
-		const base = input.last?.fields[field];
-		const mayFlowFrom = { google: inScope(input.scope?.toDynamics, field), dynamics: inScope(input.scope?.toGoogle, field) };
-		if (!mayFlowFrom.google && !mayFlowFrom.dynamics) {
+		const base = last?.[field];
+		const fromGoogle = toDynamics === undefined || toDynamics.has(field);
+		const fromDynamics = toGoogle === undefined || toGoogle.has(field);
+		if (!fromGoogle && !fromDynamics) {
 			// Not carried either way: the base stays as it was.
-			for (const snapshot of [result.snapshot, result.snapshotIfOnly.google, result.snapshotIfOnly.dynamics]) store(snapshot, field, base);
+			if (base !== undefined) snapshot.fields[field] = ifOnlyGoogle.fields[field] = ifOnlyDynamics.fields[field] = base;
 			continue;
 		}
-		const values = { google: input.google.fields[field], dynamics: input.dynamics.fields[field] };
-		const outcome = mergeField(field, values, base, mayFlowFrom, input);
+		const google = input.google.fields[field];
+		const dynamics = input.dynamics.fields[field];
+		const outcome = mergeField(field, google, dynamics, base, fromGoogle, fromDynamics, input);
 		if (outcome.flowsTo === 'google') result.toGoogle.push(field);
 		if (outcome.flowsTo === 'dynamics') result.toDynamics.push(field);
 		if (outcome.conflict) result.conflicts.push(outcome.conflict);
-		store(result.snapshot, field, outcome.agreed);
-		for (const written of ['google', 'dynamics'] as const) {
-			const pending = outcome.flowsTo === otherApp(written);
-			store(result.snapshotIfOnly[written], field, pending ? (input.last ? base : values[otherApp(written)]) : outcome.agreed);
-		}
+		if (outcome.agreed !== undefined) snapshot.fields[field] = outcome.agreed;
+		// Written to one side only, a value bound for the other keeps the base (on a first sync, that side's own value).
+		const ifOnlyGoogleValue = outcome.flowsTo === 'dynamics' ? (input.last ? base : dynamics) : outcome.agreed;
+		const ifOnlyDynamicsValue = outcome.flowsTo === 'google' ? (input.last ? base : google) : outcome.agreed;
+		if (ifOnlyGoogleValue !== undefined) ifOnlyGoogle.fields[field] = ifOnlyGoogleValue;
+		if (ifOnlyDynamicsValue !== undefined) ifOnlyDynamics.fields[field] = ifOnlyDynamicsValue;
 	}
 	return result;
 }

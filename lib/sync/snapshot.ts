@@ -81,12 +81,49 @@ function snapshotScalar(type: CanonicalType, value: unknown): SnapshotScalar | u
 	return text.length > LONG_VALUE ? digestOf(text) : text;
 }
 
+/** A tracked field with its canonical type. */
+interface TrackedField {
+	name: string;
+	type: CanonicalType;
+}
+
+/** What a snapshot tracks for one list of extra fields: SNAPSHOT_FIELDS, then the extras, each with its type. */
+interface SnapshotPlan {
+	extras: readonly string[];
+	fields: readonly TrackedField[];
+	names: ReadonlySet<string>;
+}
+
+/** Plans by their extra fields: a writer snapshots every contact with the same few lists (bounded: a cache only). */
+const plans = new Map<string, SnapshotPlan>();
+const MAX_PLANS = 256;
+
+/** The plan for `extraFields` (names lib/google/fields does not know are an error; SNAPSHOT_FIELDS and repeats are dropped). */
+function snapshotPlan(extraFields: readonly string[]): SnapshotPlan {
+	const key = extraFields.join('\n');
+	let plan = plans.get(key);
+	if (plan) return plan;
+	const unknown = extraFields.find((name) => describeGoogleField(name) === undefined);
+	if (unknown !== undefined) {
+		throw new Error(`Cannot track Google Contacts field "${unknown}" in the sync snapshot; use a field such as userDefined:<key> or organizations[0].jobDescription.`);
+	}
+	const extras = trackableFields(extraFields);
+	const names = [...SNAPSHOT_FIELDS, ...extras];
+	plan = { extras, fields: names.map((name) => ({ name, type: describeGoogleField(name)?.type ?? 'text' })), names: new Set(names) };
+	if (plans.size >= MAX_PLANS) plans.clear();
+	plans.set(key, plan);
+	return plan;
+}
+
 /** The canonical value of one field of `person`, undefined when it is empty. */
-function snapshotValue(person: GooglePerson, name: string): SnapshotValue | undefined {
-	const type = describeGoogleField(name)?.type ?? 'text';
-	const value = readGoogleField(person, name);
-	if (!Array.isArray(value)) return snapshotScalar(type, value);
-	const items = value.map((item) => snapshotScalar(type, item)).filter((item): item is SnapshotScalar => item !== undefined);
+function snapshotValue(person: GooglePerson, field: TrackedField): SnapshotValue | undefined {
+	const value = readGoogleField(person, field.name);
+	if (!Array.isArray(value)) return snapshotScalar(field.type, value);
+	const items: SnapshotScalar[] = [];
+	for (const item of value) {
+		const scalar = snapshotScalar(field.type, item);
+		if (scalar !== undefined) items.push(scalar);
+	}
 	return items.length > 0 ? items : undefined;
 }
 
@@ -98,23 +135,24 @@ function trackableFields(names: readonly unknown[]): string[] {
 
 /** The snapshot of a contact's current values: SNAPSHOT_FIELDS plus `extraFields`. */
 export function googleSnapshot(person: GooglePerson, extraFields: readonly string[] = []): SyncSnapshot {
-	const unknown = extraFields.find((name) => describeGoogleField(name) === undefined);
-	if (unknown !== undefined) {
-		throw new Error(`Cannot track Google Contacts field "${unknown}" in the sync snapshot; use a field such as userDefined:<key> or organizations[0].jobDescription.`);
-	}
-	const extras = trackableFields(extraFields);
+	const plan = snapshotPlan(extraFields);
 	const fields: Record<string, SnapshotValue> = {};
-	for (const name of [...SNAPSHOT_FIELDS, ...extras]) {
-		const value = snapshotValue(person, name);
-		if (value !== undefined) fields[name] = value;
+	for (const field of plan.fields) {
+		const value = snapshotValue(person, field);
+		if (value !== undefined) fields[field.name] = value;
 	}
-	return { fields, extraFields: extras };
+	return { fields, extraFields: [...plan.extras] };
 }
 
 /** The clientData value for a snapshot: compact JSON, fields in a stable order. */
 export function encodeSnapshot(snapshot: SyncSnapshot): string {
-	const order = [...SNAPSHOT_FIELDS, ...snapshot.extraFields];
-	const fields = Object.fromEntries(order.filter((name) => snapshot.fields[name] !== undefined).map((name) => [name, snapshot.fields[name]]));
+	const fields: Record<string, SnapshotValue> = {};
+	const put = (name: string) => {
+		const value = snapshot.fields[name];
+		if (value !== undefined) fields[name] = value;
+	};
+	for (const name of SNAPSHOT_FIELDS) put(name);
+	for (const name of snapshot.extraFields) put(name);
 	return JSON.stringify(snapshot.extraFields.length > 0 ? { v: FORMAT_VERSION, f: fields, x: snapshot.extraFields } : { v: FORMAT_VERSION, f: fields });
 }
 
@@ -141,7 +179,7 @@ export function decodeSnapshot(value: unknown): SyncSnapshot | undefined {
 	if (typeof parsed !== 'object' || parsed === null || parsed.v !== FORMAT_VERSION) return undefined;
 	if (typeof parsed.f !== 'object' || parsed.f === null || Array.isArray(parsed.f)) return undefined;
 	const extraFields = trackableFields(Array.isArray(parsed.x) ? parsed.x : []);
-	const tracked = new Set([...SNAPSHOT_FIELDS, ...extraFields]);
+	const tracked = snapshotPlan(extraFields).names;
 	const fields: Record<string, SnapshotValue> = {};
 	for (const [name, fieldValue] of Object.entries(parsed.f)) {
 		if (!tracked.has(name) || !isSnapshotValue(fieldValue)) continue;

@@ -72,7 +72,8 @@ export class SyncSummaryBuilder {
 	}
 
 	build(): SyncSummary {
-		const lists = structuredClone(this.lists);
+		// The lists are copied, their entries not: add() makes each entry anew and never changes one.
+		const lists = Object.fromEntries(Object.entries(this.lists).map(([name, entries]) => [name, [...entries]])) as SummaryLists;
 		const counts = Object.fromEntries(Object.entries(lists).map(([name, entries]) => [name, entries.length])) as SyncSummary['counts'];
 		return { dryRun: this.dryRun, counts, ...lists };
 	}

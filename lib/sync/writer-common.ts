@@ -33,6 +33,8 @@ export interface SyncRecord {
 	source?: Record<string, unknown>;
 	/** The mapping that made the record; the default mapping of its direction when absent. */
 	mapping?: Partial<MappingSpec>;
+	/** `values` are `source` mapped by `mapping` with no current target record (the mapping says so): what a create would map. */
+	mappedWithoutCurrent?: true;
 }
 
 /** What is wrong with an input record (or its write): the field, the problem, and how to fix it. */
@@ -45,6 +47,7 @@ export interface RecordProblem {
 export type ReadResult = { ok: true; record: SyncRecord } | { ok: false; problem: RecordProblem };
 
 const SYNC_EVENTS: readonly string[] = ['created', 'updated', 'deleted', 'resync'];
+const SOURCE_APPS: readonly string[] = ['dynamics', 'google', 'plain'];
 const APP_NAMES: Record<AppName, string> = { dynamics: 'Dynamics 365', google: 'Google Contacts', plain: 'plain fields' };
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -65,7 +68,7 @@ export function readSyncRecord(json: Record<string, unknown>, target: SyncApp): 
 		return fail('target', `The record is mapped for ${APP_NAMES[json.target as AppName] ?? JSON.stringify(json.target)}, not for ${APP_NAMES[target]}`, `Set the Contact Field Mapping's Direction to one ending in ${APP_NAMES[target]}.`);
 	}
 	if (typeof json.sourceId !== 'string' || json.sourceId.trim() === '') return fail('sourceId', 'The record has no source id', MAP_FIRST);
-	if (!['dynamics', 'google', 'plain'].includes(json.sourceApp as string)) return fail('sourceApp', `${JSON.stringify(json.sourceApp)} is not an app`, MAP_FIRST);
+	if (!SOURCE_APPS.includes(json.sourceApp as string)) return fail('sourceApp', `${JSON.stringify(json.sourceApp)} is not an app`, MAP_FIRST);
 	if (json.event !== undefined && !SYNC_EVENTS.includes(json.event as string)) {
 		return fail('event', `${JSON.stringify(json.event)} is not a change event`, `Use one of ${SYNC_EVENTS.join(', ')} (the triggers set it), or leave it out.`);
 	}
@@ -76,20 +79,19 @@ export function readSyncRecord(json: Record<string, unknown>, target: SyncApp): 
 	if (matchKeys.linkId !== undefined && typeof matchKeys.linkId !== 'string') return fail('matchKeys.linkId', 'The link id is not text', MAP_FIRST);
 	if (json.source !== undefined && !isObject(json.source)) return fail('source', 'The source contact is not an object', MAP_FIRST);
 	if (json.mapping !== undefined && !isObject(json.mapping)) return fail('mapping', 'The mapping is not an object', MAP_FIRST);
-	return {
-		ok: true,
-		record: {
-			// A bare record without a trigger event decides like an update (created and updated decide alike).
-			event: (json.event as SyncEvent | undefined) ?? 'updated',
-			target,
-			sourceApp: json.sourceApp as AppName,
-			sourceId: json.sourceId.trim(),
-			values: json.values,
-			matchKeys: { emails: emails as string[], ...(matchKeys.linkId ? { linkId: matchKeys.linkId as string } : {}) },
-			...(json.source ? { source: json.source as Record<string, unknown> } : {}),
-			...(json.mapping ? { mapping: json.mapping as Partial<MappingSpec> } : {}),
-		},
+	const record: SyncRecord = {
+		// A bare record without a trigger event decides like an update (created and updated decide alike).
+		event: (json.event as SyncEvent | undefined) ?? 'updated',
+		target,
+		sourceApp: json.sourceApp as AppName,
+		sourceId: json.sourceId.trim(),
+		values: json.values,
+		matchKeys: matchKeys.linkId ? { emails: emails as string[], linkId: matchKeys.linkId as string } : { emails: emails as string[] },
 	};
+	if (json.source) record.source = json.source as Record<string, unknown>;
+	if (json.mapping) record.mapping = json.mapping as Partial<MappingSpec>;
+	if (json.source && json.mappedWithoutCurrent === true) record.mappedWithoutCurrent = true;
+	return { ok: true, record };
 }
 
 // ---- the mapping, both ways -------------------------------------------------------------------
@@ -153,6 +155,8 @@ export function compileSyncMapping(spec: Partial<MappingSpec> & { direction: Map
 /** Compiles each distinct spec once per run. */
 export class SyncMappings {
 	private readonly compiled = new Map<string, SyncMapping>();
+	/** The records of one mapping node share one spec object: known by it, a spec is not serialised again per record. */
+	private readonly bySpec = new WeakMap<Partial<MappingSpec>, SyncMapping>();
 
 	constructor(
 		private readonly direction: MappingDirection,
@@ -161,6 +165,14 @@ export class SyncMappings {
 
 	/** The record's mapping (the default one of the writer's direction when the record carries none). */
 	of(record: SyncRecord): SyncMapping {
+		const shared = record.mapping && this.bySpec.get(record.mapping);
+		if (shared) return shared;
+		const mapping = this.compile(record);
+		if (record.mapping) this.bySpec.set(record.mapping, mapping);
+		return mapping;
+	}
+
+	private compile(record: SyncRecord): SyncMapping {
 		const spec = { ...record.mapping, direction: record.mapping?.direction ?? this.direction };
 		// Catalogs come from the org, not from items.
 		delete spec.catalogs;

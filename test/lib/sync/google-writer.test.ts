@@ -105,6 +105,45 @@ describe('first sync', () => {
 	});
 });
 
+describe('records the mapping made without a current contact', () => {
+	/** The contacts Google holds, without what Google itself assigns, in link order. */
+	const createdContacts = () =>
+		sim.state
+			.listAll()
+			.map(({ resourceName: _name, etag: _etag, metadata: _metadata, ...values }) => values as GooglePerson)
+			.sort((a, b) => String(readGoogleField(a, LINK)).localeCompare(String(readGoogleField(b, LINK))));
+
+	it('are created from their values as they are: the same contacts as mapping them again, and the items keep their values', async () => {
+		const contacts = org.seed(HARD_CASES.length);
+		const marked = contacts.map((contact) => record(contact));
+		expect(marked.every((read) => read.ok && read.record.mappedWithoutCurrent === true)).toBe(true);
+		const valuesBefore = structuredClone(marked.map((read) => read.ok && read.record.values));
+		const first = await sync(marked);
+		expect(marked.map((read) => read.ok && read.record.values)).toEqual(valuesBefore);
+		const fromValues = createdContacts();
+		expect(fromValues.length).toBe(first.summary.counts.created);
+
+		sim.reset();
+		const unmarked = marked.map((read): ReadResult => {
+			if (!read.ok) return read;
+			const { mappedWithoutCurrent: _marker, ...unmarkedRecord } = read.record;
+			return { ok: true, record: unmarkedRecord };
+		});
+		const second = await sync(unmarked);
+		expect(second.outcomes).toEqual(first.outcomes.map((outcome) => ({ ...outcome, ...(outcome.targetId ? { targetId: expect.any(String) } : {}) })));
+		expect(createdContacts()).toEqual(fromValues);
+	});
+
+	it('is read only from a record that carries its source contact', () => {
+		const [contact] = org.seed(1);
+		const read = record(contact);
+		if (!read.ok) throw new Error(read.problem.message);
+		const { source: _source, ...withoutSource } = { ...read.record, mappedWithoutCurrent: true };
+		const again = readSyncRecord(withoutSource as unknown as Json, 'google');
+		expect(again.ok && again.record.mappedWithoutCurrent).toBeFalsy();
+	});
+});
+
 /** A Google contact the user made before any sync (no link, no snapshot). */
 function googleOwn(person: Person): GooglePerson {
 	return sim.state.createContact(person) as GooglePerson;
