@@ -217,12 +217,16 @@ function prepareCondition(condition: Condition, fields: FieldDescriptor[]): Prep
 	}
 }
 
+/** A RuleError as the problem of the condition at `index`; anything else as it is. */
+function numberedError(index: number, error: unknown): unknown {
+	return error instanceof RuleError ? new RuleError(`Condition ${index + 1}: ${error.message}`) : error;
+}
+
 function numbered<T>(index: number, run: () => T): T {
 	try {
 		return run();
 	} catch (error) {
-		if (error instanceof RuleError) throw new RuleError(`Condition ${index + 1}: ${error.message}`);
-		throw error;
+		throw numberedError(index, error);
 	}
 }
 
@@ -304,7 +308,12 @@ function stepMatches(step: RuleStep, record: ContactRecord, context: EvaluationC
 		throw new RuleError(`Condition ${step.index + 1}: ${only.name} applies to ${APP_NAMES[only.app]} contacts; this item is a ${APP_NAMES[record.app]} contact`);
 	}
 	if (error) throw error;
-	return numbered(step.index, () => (prepared as PreparedCondition).matches(record, context));
+	// Not through numbered(): no closure per record and condition.
+	try {
+		return (prepared as PreparedCondition).matches(record, context);
+	} catch (caught) {
+		throw numberedError(step.index, caught);
+	}
 }
 
 export interface CompiledRule {
@@ -336,8 +345,9 @@ export function compileRule(rule: ContactRule, fields: FieldDescriptor[]): Compi
 			if (steps.length === 0) return { kept: true, reasons: [NO_CONDITIONS] };
 			const applied = isDeletion(record) ? deletionSteps : steps;
 			if (applied.length === 0) return { kept: true, reasons: [DELETION_KEPT] };
-			const matched = applied.map((step) => stepMatches(step, record, context));
-			const kept = rule.combine === 'all' ? matched.every(Boolean) : matched.some(Boolean);
+			const matched: boolean[] = [];
+			for (const step of applied) matched.push(stepMatches(step, record, context));
+			const kept = rule.combine === 'all' ? !matched.includes(false) : matched.includes(true);
 			return {
 				kept,
 				// The conditions that decided: for "all" the failures of a dropped record, for "any" the successes of a kept one.

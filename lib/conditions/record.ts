@@ -59,8 +59,9 @@ function readEvent(item: Record<string, unknown>): ChangeEvent | { error: string
 	return { error: `has an unknown event ${JSON.stringify(item.event)}; a trigger item's event is created, updated or deleted` };
 }
 
-function classifyDynamics(contact: Record<string, unknown>, event?: ChangeEvent): ClassifiedRecord {
-	if (!guidOf(contact.contactid)) {
+/** `contactId`: the contact's id as guidOf reads it, when the caller has read it already. */
+function classifyDynamics(contact: Record<string, unknown>, event?: ChangeEvent, contactId = guidOf(contact.contactid)): ClassifiedRecord {
+	if (!contactId) {
 		return { error: `has a contactid that is not a GUID (${JSON.stringify(contact.contactid)}); a Dynamics 365 contact's contactid looks like 49b0be2e-d01c-ed11-b83e-000d3a572421` };
 	}
 	return event ? { app: 'dynamics', contact, event } : { app: 'dynamics', contact };
@@ -82,11 +83,13 @@ function classifyDynamicsTriggerItem(item: Record<string, unknown>, event?: Chan
 	const contact = 'contact' in item ? item.contact : event === 'deleted' ? { contactid: item.contactId } : undefined;
 	if (contact === undefined) return { error: 'has no contact; only a deletion comes without one' };
 	if (!isObject(contact)) return { error: `has a contact that is ${describeKind(contact)}, not a Dynamics 365 contact object` };
-	const [itemId, contactId] = [guidOf(item.contactId), guidOf(contact.contactid)];
+	const contactId = guidOf(contact.contactid);
+	// The trigger writes the same text in both: then they cannot disagree, and one reading is enough.
+	const itemId = item.contactId === contact.contactid ? contactId : guidOf(item.contactId);
 	if (itemId && contactId && itemId !== contactId) {
 		return { error: `has contactId ${item.contactId} but its contact is ${contact.contactid}` };
 	}
-	return classifyDynamics(contact, event);
+	return classifyDynamics(contact, event, contactId);
 }
 
 /**

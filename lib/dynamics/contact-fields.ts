@@ -143,10 +143,22 @@ export const DYNAMICS_CONTACT_FIELDS: FieldDescriptor[] = STANDARD_CONTACT_ATTRI
 
 const isEmpty = (value: unknown) => value === undefined || value === null || value === '';
 
+/** Each column's formatted-value key, built once per descriptor: the filter and the mapping read it for every contact. */
+const FORMATTED_VALUE_KEYS = new WeakMap<FieldDescriptor, string>();
+
+function formattedValueKey(field: FieldDescriptor): string {
+	let key = FORMATTED_VALUE_KEYS.get(field);
+	if (key === undefined) {
+		const property = field.type === 'lookup' || field.type === 'owner' ? `_${field.name}_value` : field.name;
+		key = `${property}${FORMATTED_VALUE_ANNOTATION}`;
+		FORMATTED_VALUE_KEYS.set(field, key);
+	}
+	return key;
+}
+
 /** The annotation the Web API adds with the display form of a value (choice label, lookup name). */
 export function dynamicsFormattedValue(record: DynamicsRecord, field: FieldDescriptor): string | undefined {
-	const property = field.type === 'lookup' || field.type === 'owner' ? `_${field.name}_value` : field.name;
-	const formatted = record[`${property}${FORMATTED_VALUE_ANNOTATION}`];
+	const formatted = record[formattedValueKey(field)];
 	return typeof formatted === 'string' ? formatted : undefined;
 }
 

@@ -283,7 +283,8 @@ function writeItem(person: GooglePerson, name: string, path: Extract<GooglePath,
 		items.push(item);
 	}
 	for (const derived of DERIVED_PROPERTIES[path.field] ?? []) {
-		if (derived !== path.property) delete item[derived];
+		// `in` first: a delete is a runtime call even when there is nothing to delete (a new item).
+		if (derived !== path.property && derived in item) delete item[derived];
 	}
 	if (isEmpty(value)) delete item[path.property];
 	else writeProperty(name, item, path.property, value);
@@ -308,7 +309,7 @@ function writeList(person: GooglePerson, name: string, field: ListField, value: 
 			const kept = existing.find((item) => typeof item.value === 'string' && normalize(item.value) === normalize(entry));
 			if (kept) existing.splice(existing.indexOf(kept), 1);
 			const item: GoogleItem = kept ? { ...kept, value: entry } : { value: entry, type: newTypes[Math.min(index, newTypes.length - 1)] };
-			delete item.canonicalForm;
+			if ('canonicalForm' in item) delete item.canonicalForm;
 			return item;
 		});
 }
