@@ -296,20 +296,40 @@ function formattedValue(attribute: AttributeDefinition, value: ColumnValue): str
 	}
 }
 
+/** A column's property name and its annotated names, composed once per column rather than once per row. */
+interface PropertyKeys {
+	name: string;
+	formattedValue: string;
+	navigation: string;
+	lookupLogicalName: string;
+}
+
+const propertyKeysByAttribute = new WeakMap<AttributeDefinition, PropertyKeys>();
+
+function propertyKeys(attribute: AttributeDefinition): PropertyKeys {
+	let keys = propertyKeysByAttribute.get(attribute);
+	if (!keys) {
+		const name = propertyName(attribute);
+		keys = { name, formattedValue: `${name}@${FORMATTED_VALUE}`, navigation: `${name}@${ASSOCIATED_NAVIGATION_PROPERTY}`, lookupLogicalName: `${name}@${LOOKUP_LOGICAL_NAME}` };
+		propertyKeysByAttribute.set(attribute, keys);
+	}
+	return keys;
+}
+
 function writeProperty(json: Record<string, unknown>, attribute: AttributeDefinition, value: ColumnValue | undefined, options: ReadOptions): void {
-	const name = propertyName(attribute);
+	const keys = propertyKeys(attribute);
 	const current = value ?? null;
 	if (isLookupRef(current)) {
 		const label = options.nameOf(current);
-		if (options.annotate(FORMATTED_VALUE) && label !== null) json[`${name}@${FORMATTED_VALUE}`] = label;
-		if (options.annotate(ASSOCIATED_NAVIGATION_PROPERTY)) json[`${name}@${ASSOCIATED_NAVIGATION_PROPERTY}`] = navigationName(attribute, current.entity);
-		if (options.annotate(LOOKUP_LOGICAL_NAME)) json[`${name}@${LOOKUP_LOGICAL_NAME}`] = current.entity;
-		json[name] = current.id;
+		if (options.annotate(FORMATTED_VALUE) && label !== null) json[keys.formattedValue] = label;
+		if (options.annotate(ASSOCIATED_NAVIGATION_PROPERTY)) json[keys.navigation] = navigationName(attribute, current.entity);
+		if (options.annotate(LOOKUP_LOGICAL_NAME)) json[keys.lookupLogicalName] = current.entity;
+		json[keys.name] = current.id;
 		return;
 	}
 	const label = options.annotate(FORMATTED_VALUE) ? formattedValue(attribute, current) : undefined;
-	if (label !== undefined) json[`${name}@${FORMATTED_VALUE}`] = label;
-	json[name] = Array.isArray(current) ? current.join(',') : current;
+	if (label !== undefined) json[keys.formattedValue] = label;
+	json[keys.name] = Array.isArray(current) ? current.join(',') : current;
 }
 
 /** The JSON of one record as a GET returns it: etag, the selected columns, the primary key. */

@@ -152,9 +152,13 @@ function fromBase64url(text: string): string {
 	return Buffer.from(text, 'base64url').toString('utf8');
 }
 
+/** The last time googleTime wrote: a batch's people are all written within the same millisecond or few. */
+const lastGoogleTime = { ms: Number.NaN, text: '' };
+
 /** RFC 3339 with microseconds, as Google writes updateTime. */
 function googleTime(ms: number): string {
-	return new Date(ms).toISOString().replace('Z', '000Z');
+	if (ms !== lastGoogleTime.ms) Object.assign(lastGoogleTime, { ms, text: new Date(ms).toISOString().replace('Z', '000Z') });
+	return lastGoogleTime.text;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -419,13 +423,13 @@ export class GoogleState {
 	 */
 	updateContact(resourceName: string, input: unknown, updateFields: ReadonlySet<string>, path = 'person'): Person {
 		const update = this.prepareUpdate(resourceName, input, updateFields, path);
-		return this.commitPerson(resourceName, update.sourceId, update.fields, update.stored).person;
+		return this.commitPerson(resourceName, update.sourceId, update.fields, update.stored, updateFields).person;
 	}
 
 	/** Checked as a whole first (existence, etags, shape), so a stale etag fails the call before any write. */
 	batchUpdate(contacts: Record<string, unknown>, updateFields: ReadonlySet<string>): Record<string, Person> {
 		const updates = Object.entries(contacts).map(([resourceName, input]) => this.prepareUpdate(resourceName, input, updateFields, `contacts[${resourceName}]`));
-		return Object.fromEntries(updates.map((update) => [update.resourceName, this.commitPerson(update.resourceName, update.sourceId, update.fields, update.stored).person]));
+		return Object.fromEntries(updates.map((update) => [update.resourceName, this.commitPerson(update.resourceName, update.sourceId, update.fields, update.stored, updateFields).person]));
 	}
 
 	deleteContact(resourceName: string): void {
@@ -589,9 +593,9 @@ export class GoogleState {
 		validatePersonShape(input, path);
 		const { idNumber, resourceName } = this.newPersonId();
 		const sourceId = idNumber.toString(16);
-		const fields = normalizeFields(input, UPDATABLE_PERSON_FIELDS, sourceId, path);
 		// A new contact without memberships lands in "My Contacts", as one created in the Contacts UI does.
-		if (!fields.memberships?.length) fields.memberships = normalizeFields({ memberships: [MY_CONTACTS] }, ['memberships'], sourceId, path).memberships;
+		const person = input.memberships?.length ? input : { ...input, memberships: [MY_CONTACTS] };
+		const fields = normalizeFields(person, UPDATABLE_PERSON_FIELDS, sourceId, path);
 		this.checkMembershipsAddable(fields.memberships!, new Set(), path);
 		return { resourceName, sourceId, fields };
 	}
@@ -627,16 +631,13 @@ export class GoogleState {
 		return `%Eg${base64url(`${resourceName}|${version}`)}`;
 	}
 
-	private commitPerson(resourceName: string, sourceId: string, fields: Person, previous?: StoredPerson): StoredPerson {
+	/** Stores a new version: `fields` (normalised) over the previous version, whose `replaced` fields missing from `fields` are cleared. */
+	private commitPerson(resourceName: string, sourceId: string, fields: Person, previous?: StoredPerson, replaced: Iterable<string> = []): StoredPerson {
 		const version = ++this.version;
 		const now = Date.now();
 		const person: Person = previous ? copyJson(previous.person) : {};
-		// Empty lists are not stored (a cleared field is gone); they are skipped rather than deleted afterwards,
-		// as deleting properties turns every stored person into a slow dictionary-mode object.
-		for (const [field, value] of Object.entries(fields)) {
-			if (Array.isArray(value) && value.length === 0) delete (person as Record<string, unknown>)[field];
-			else (person as Record<string, unknown>)[field] = value;
-		}
+		for (const field of replaced) if (!(field in fields) && field in person) delete (person as Record<string, unknown>)[field];
+		Object.assign(person, fields);
 		person.resourceName = resourceName;
 		person.etag = this.personEtag(resourceName, version);
 		person.metadata = {
@@ -674,7 +675,7 @@ export class GoogleState {
 		if (!member && others.length === (stored.person.memberships ?? []).length) return;
 		const memberships = member ? [...others, { contactGroupMembership: { contactGroupResourceName: group } }] : others.length ? others : [MY_CONTACTS];
 		const sourceId = stored.person.metadata!.sources![0].id!;
-		this.commitPerson(resourceName, sourceId, normalizeFields({ memberships }, ['memberships'], sourceId, 'person'), stored);
+		this.commitPerson(resourceName, sourceId, normalizeFields({ memberships }, ['memberships'], sourceId, 'person'), stored, ['memberships']);
 	}
 
 	private checkGroupNameFree(name: string): void {

@@ -137,14 +137,15 @@ export function json(body: unknown, status = 200): SimResponse {
 
 /**
  * A person as a response carries it: resourceName and etag always, then only the requested fields.
- * Empty lists are left out, as Google does.
+ * Empty lists are left out, as Google does. The values are the stored ones, not copies: a stored
+ * person is never edited in place (every write stores a new version), and a response is serialised.
  */
 export function projectPerson(person: Person, fields: ReadonlySet<string>): Person {
 	const projected: Person = { resourceName: person.resourceName, etag: person.etag };
 	for (const field of fields) {
 		const value = (person as Record<string, unknown>)[field];
 		if (value === undefined || (Array.isArray(value) && value.length === 0)) continue;
-		(projected as Record<string, unknown>)[field] = copyJson(value);
+		(projected as Record<string, unknown>)[field] = value;
 	}
 	return projected;
 }
