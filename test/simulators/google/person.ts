@@ -124,7 +124,8 @@ function normalizeItem(field: string, item: Item, sourceId: string, primary: boo
 	const normalized: Item = copyJson(item);
 	// Deleting costs a runtime call even when the property is absent, as it is in most requests.
 	for (const property of OUTPUT_ONLY_ITEM_PROPERTIES) if (Object.hasOwn(normalized, property)) delete normalized[property];
-	normalized.metadata = { ...(primary ? { primary: true, sourcePrimary: true } : {}), source: { type: 'CONTACT', id: sourceId } };
+	const source = { type: 'CONTACT', id: sourceId };
+	normalized.metadata = primary ? { primary: true, sourcePrimary: true, source } : { source };
 	const type = formattedType(field, normalized.type);
 	if (type) normalized.formattedType = type;
 	if (field === 'names') fillName(normalized);
