@@ -190,6 +190,14 @@ function primaryFirst(items: GoogleItem[] | undefined): GoogleItem[] {
 	return ordered;
 }
 
+/**
+ * A list built by push, stored at its length: an array grown by push keeps 16 spare slots, which
+ * every mapped contact would carry (and the garbage collector copy) for as long as it is held.
+ */
+function trimmed<T>(items: T[]): T[] {
+	return items.slice();
+}
+
 function sameType(item: GoogleItem, type: string): boolean {
 	return typeof item.type === 'string' && item.type.toLowerCase() === type.toLowerCase();
 }
@@ -290,7 +298,7 @@ function writeItem(person: GooglePerson, name: string, path: Extract<GooglePath,
 	else writeProperty(name, item, path.property, value);
 	if (path.field === 'biographies') item.contentType = 'TEXT_PLAIN';
 	if ((path.property === 'value' && isEmpty(value)) || !hasContent(item)) items.splice(items.indexOf(item), 1);
-	person[path.field] = items;
+	person[path.field] = trimmed(items);
 }
 
 /** New list items get these types by position, as Dynamics' email 1/2/3 are usually work, personal, other. */
@@ -317,7 +325,7 @@ function writeList(person: GooglePerson, name: string, field: ListField, value: 
 function writeKeyed(person: GooglePerson, name: string, field: KeyedField, key: string, value: unknown): void {
 	const entries = (person[field] ?? []).filter((entry) => entry.key !== key);
 	if (!isEmpty(value)) entries.push({ key, value: textValue(name, value) });
-	person[field] = entries;
+	person[field] = trimmed(entries);
 }
 
 function writeMemberships(person: GooglePerson, name: string, value: unknown): void {

@@ -378,6 +378,9 @@ class RecordMapper {
 	}
 }
 
+/** A list built by push, at its length: an array grown by push keeps 16 spare slots, which every mapped record would carry. */
+const atLength = <T>(items: T[]): T[] => items.slice();
+
 /** Adds an email, normalised, to `emails` unless it is empty or already there. */
 function addEmail(emails: string[], value: unknown): void {
 	if (typeof value !== 'string' || value.trim() === '') return;
@@ -388,7 +391,7 @@ function addEmail(emails: string[], value: unknown): void {
 function uniqueEmails(values: unknown[]): string[] {
 	const emails: string[] = [];
 	for (const value of values) addEmail(emails, value);
-	return emails;
+	return atLength(emails);
 }
 
 function stringOrUndefined(value: unknown): string | undefined {
@@ -398,7 +401,7 @@ function stringOrUndefined(value: unknown): string | undefined {
 function dynamicsEmails(mapping: CompiledMapping, source: SourceAccess): string[] {
 	const emails: string[] = [];
 	for (const field of mapping.dynamicsEmailFields) addEmail(emails, source.read(field));
-	return emails;
+	return atLength(emails);
 }
 
 /** The source's own id, its emails, and the counterpart's id when the source (or the current target) knows it. */
