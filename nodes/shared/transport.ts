@@ -82,7 +82,8 @@ export function n8nHttpTransport(request: N8nRequest, options: { except401?: boo
 			method: httpRequest.method,
 			url: httpRequest.url,
 			headers: { ...httpRequest.headers },
-			body: httpRequest.body,
+			// As bytes: axios sends those as they are, while it parses a JSON text body again only to check it (stringifySafely).
+			body: typeof httpRequest.body === 'string' ? Buffer.from(httpRequest.body) : httpRequest.body,
 			returnFullResponse: true,
 			ignoreHttpStatusErrors: options.except401 ? { ignore: true, except: [401] } : true,
 			json: false,
