@@ -37,12 +37,15 @@ export function parseDateOnly(text: string): CalendarDate | undefined {
 	const trimmed = text.trim();
 	const dated = DATE_ONLY.exec(trimmed);
 	if (dated) {
-		const [year, month, day] = [Number(dated[1]), Number(dated[2]), Number(dated[3])];
+		const year = Number(dated[1]);
+		const month = Number(dated[2]);
+		const day = Number(dated[3]);
 		return isValidDate(year, month, day) ? { year, month, day } : undefined;
 	}
 	const yearless = YEARLESS_DATE.exec(trimmed);
 	if (yearless) {
-		const [month, day] = [Number(yearless[1]), Number(yearless[2])];
+		const month = Number(yearless[1]);
+		const day = Number(yearless[2]);
 		return isValidDate(undefined, month, day) ? { month, day } : undefined;
 	}
 	return undefined;

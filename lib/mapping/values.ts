@@ -165,26 +165,28 @@ function asText(value: unknown, from: FieldDescriptor, context: ConversionContex
 	}
 }
 
+/** The error for a value that is not of the type its target takes (made only when a value is wrong). */
+const notA = (value: unknown, from: FieldDescriptor, expected: string, fix: string) => new ValueError(`${describe(from)} holds ${shown(value)}, which is not ${expected}`, fix);
+
 /** Checks a value that arrives for `type`, as it may come from an untyped source. */
 function sameTypeValue(value: unknown, from: FieldDescriptor, to: FieldDescriptor): Converted {
-	const wrong = (expected: string, fix: string) => new ValueError(`${describe(from)} holds ${shown(value)}, which is not ${expected}`, fix);
 	switch (to.type) {
 		case 'integer':
 		case 'decimal':
 		case 'money': {
 			const number = toNumber(value);
-			if (number === undefined) throw wrong('a number', 'Use a number, with "." for decimals (e.g. 52000.50).');
-			if (to.type === 'integer' && !Number.isInteger(number)) throw wrong('a whole number', 'Use a whole number.');
+			if (number === undefined) throw notA(value, from, 'a number', 'Use a number, with "." for decimals (e.g. 52000.50).');
+			if (to.type === 'integer' && !Number.isInteger(number)) throw notA(value, from, 'a whole number', 'Use a whole number.');
 			return { value: number };
 		}
 		case 'boolean': {
 			const flag = toBoolean(value);
-			if (flag === undefined) throw wrong('a yes/no value', 'Use true or false.');
+			if (flag === undefined) throw notA(value, from, 'a yes/no value', 'Use true or false.');
 			return { value: flag };
 		}
 		case 'date': {
 			const date = typeof value === 'string' ? parseDateOnly(value) : undefined;
-			if (!date) throw wrong('a date', 'Write the date as YYYY-MM-DD (e.g. 1975-04-30).');
+			if (!date) throw notA(value, from, 'a date', 'Write the date as YYYY-MM-DD (e.g. 1975-04-30).');
 			// Dataverse cannot store a date without a year: such a birthday stays out of Dynamics.
 			if (date.year === undefined && to.app === 'dynamics') return undefined;
 			return { value: formatDateOnly(date) };
@@ -194,7 +196,7 @@ function sameTypeValue(value: unknown, from: FieldDescriptor, to: FieldDescripto
 		case 'datetime':
 			return { value };
 		default:
-			if (typeof value === 'object') throw wrong('text', 'Use text, not a list or an object.');
+			if (typeof value === 'object') throw notA(value, from, 'text', 'Use text, not a list or an object.');
 			// Space around a name, an email or a phone number is never part of it.
 			return { value: String(value).trim() };
 	}
@@ -226,6 +228,8 @@ function truncateText(text: string, maxLength: number): string {
 	return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
 }
 
+const isNotEmail = (item: unknown) => typeof item === 'string' && !LOOKS_LIKE_EMAIL.test(item.trim());
+
 export type OverLengthText = 'error' | 'truncate';
 
 /**
@@ -236,7 +240,7 @@ export type OverLengthText = 'error' | 'truncate';
  */
 export function fitTargetValue(field: FieldDescriptor, value: unknown, overLength: OverLengthText): unknown {
 	if (field.type === 'email' && field.app !== 'plain') {
-		const bad = (Array.isArray(value) ? value : [value]).find((item) => typeof item === 'string' && !LOOKS_LIKE_EMAIL.test(item.trim()));
+		const bad = Array.isArray(value) ? value.find(isNotEmail) : isNotEmail(value) ? value : undefined;
 		if (bad !== undefined) throw new ValueError(`${shown(bad)} is not an email address, so it cannot go into ${describe(field)}`, 'Correct the email address.');
 	}
 	if (field.app !== 'dynamics' || typeof value !== 'string') return value;
