@@ -199,12 +199,26 @@ function trimmed<T>(items: T[]): T[] {
 }
 
 function sameType(item: GoogleItem, type: string): boolean {
-	return typeof item.type === 'string' && item.type.toLowerCase() === type.toLowerCase();
+	return typeof item.type === 'string' && (item.type === type || item.type.toLowerCase() === type.toLowerCase());
 }
 
+const PRIMARY_PASSES = [true, false];
+
+/**
+ * The item a path names, in primaryFirst's order (primary items, then the others, each in the API's
+ * order), found without building that list: snapshots read a dozen such fields of every contact.
+ */
 function findItem(person: GooglePerson, path: Extract<GooglePath, { kind: 'item' }>): GoogleItem | undefined {
-	const items = primaryFirst(person[path.field] as GoogleItem[] | undefined);
-	return path.type === undefined ? items[path.position] : items.find((item) => sameType(item, path.type));
+	const items = person[path.field] as GoogleItem[] | undefined;
+	if (!Array.isArray(items)) return undefined;
+	let position = path.position ?? 0;
+	for (const primaries of PRIMARY_PASSES) {
+		for (const item of items) {
+			if (typeof item !== 'object' || item === null || (item.metadata?.primary === true) !== primaries) continue;
+			if (path.type === undefined ? position-- === 0 : sameType(item, path.type)) return item;
+		}
+	}
+	return undefined;
 }
 
 function isEmpty(value: unknown): boolean {
