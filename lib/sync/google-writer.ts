@@ -258,6 +258,8 @@ class GoogleSyncRun {
 	private readonly directory: GoogleDirectory;
 	private readonly report: WriterReport;
 	private readonly entries: Entry[] = [];
+	/** The decisions' settings, made once per mapping. */
+	private readonly settingsByMapping = new Map<SyncMapping, SyncSettings>();
 	/** User groups by name, as the account has them before the run. */
 	private groupsByName = new Map<string, ContactGroup>();
 
@@ -422,6 +424,12 @@ class GoogleSyncRun {
 	// ---- decisions --------------------------------------------------------------------------------
 
 	private syncSettings(mapping: SyncMapping): SyncSettings {
+		let settings = this.settingsByMapping.get(mapping);
+		if (!settings) this.settingsByMapping.set(mapping, (settings = this.decisionSettings(mapping)));
+		return settings;
+	}
+
+	private decisionSettings(mapping: SyncMapping): SyncSettings {
 		const { winner, emptyOverwrites, avoidDuplicates, trashGroup, unsubscribeGroup } = this.settings;
 		return {
 			winner,
