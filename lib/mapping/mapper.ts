@@ -135,24 +135,31 @@ function sourceAccess(app: AppName, record: Record<string, unknown>): SourceAcce
 	}
 }
 
-class DynamicsTarget implements TargetAccess {
-	private readonly values: Record<string, unknown> = {};
+/** A target whose values are a flat record: Dynamics attributes or plain keys. */
+abstract class FlatTarget implements TargetAccess {
+	protected readonly values: Record<string, unknown> = {};
 	readonly known: boolean;
 
-	constructor(private readonly currentRecord: DynamicsRecord | undefined) {
+	constructor(protected readonly currentRecord: Record<string, unknown> | undefined) {
 		this.known = currentRecord !== undefined;
 	}
 
+	abstract current(field: FieldDescriptor): unknown;
+
+	abstract write(field: FieldDescriptor, value: unknown): void;
+
+	finish(): Record<string, unknown> {
+		return this.values;
+	}
+}
+
+class DynamicsTarget extends FlatTarget {
 	current(field: FieldDescriptor): unknown {
 		return this.currentRecord ? readDynamicsField(this.currentRecord, field) : undefined;
 	}
 
 	write(field: FieldDescriptor, value: unknown): void {
 		this.values[field.name] = toDynamicsWireValue(field, value);
-	}
-
-	finish(): Record<string, unknown> {
-		return this.values;
 	}
 }
 
@@ -191,24 +198,13 @@ class GoogleTarget implements TargetAccess {
 	}
 }
 
-class PlainTarget implements TargetAccess {
-	private readonly values: Record<string, unknown> = {};
-	readonly known: boolean;
-
-	constructor(private readonly currentRecord: PlainRecord | undefined) {
-		this.known = currentRecord !== undefined;
-	}
-
+class PlainTarget extends FlatTarget {
 	current(field: FieldDescriptor): unknown {
 		return this.currentRecord?.[field.name];
 	}
 
 	write(field: FieldDescriptor, value: unknown): void {
 		this.values[field.name] = isEmptyValue(value) ? null : value;
-	}
-
-	finish(): Record<string, unknown> {
-		return this.values;
 	}
 }
 
