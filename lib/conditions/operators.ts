@@ -161,6 +161,8 @@ function isBlank(value: unknown): boolean {
  * and for Dynamics multi-select choices, which arrive as "1,3".
  */
 function elementsOf(field: FieldDescriptor, reading: FieldReading): unknown[] {
+	// The common case, one value: no list to flatten, split or filter.
+	if (!Array.isArray(reading.value) && field.type !== 'multiChoice') return isBlank(reading.value) ? [] : [reading.value];
 	const values = Array.isArray(reading.value) ? reading.value.flat(Infinity) : [reading.value];
 	const elements = field.type === 'multiChoice'
 		? values.flatMap((value) => (typeof value === 'string' ? value.split(',') : [value]))
@@ -390,6 +392,9 @@ export function prepareFieldTest(field: FieldDescriptor, condition: Omit<FieldCo
 	const test = FAMILY_TESTS[family]({ field, operator, operands });
 	return {
 		wording,
-		matches: (reading) => elementsOf(field, reading).some((element) => test(element, reading.formatted)) !== negated,
+		matches(reading) {
+			for (const element of elementsOf(field, reading)) if (test(element, reading.formatted)) return !negated;
+			return negated;
+		},
 	};
 }

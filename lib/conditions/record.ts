@@ -141,7 +141,9 @@ function readDynamicsField(contact: DynamicsContact, field: FieldDescriptor): Fi
 	// Lookups and owners come as _<name>_value (a GUID), with the linked record's name as the formatted value.
 	const key = field.type === 'lookup' || field.type === 'owner' ? `_${field.name}_value` : field.name;
 	const formatted = dynamicsFormattedValue(contact, field);
-	const reading: FieldReading = { present: key in contact, value: contact[key] };
+	const value = contact[key];
+	// A value read means the key is there: `in` (another lookup) only tells absent from undefined.
+	const reading: FieldReading = { present: value !== undefined || key in contact, value };
 	if (formatted !== undefined) reading.formatted = formatted;
 	return reading;
 }
