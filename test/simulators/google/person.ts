@@ -49,7 +49,7 @@ const STANDARD_TYPES: Record<string, string[]> = {
 };
 
 /** Values the server computes; a client that sends them back (after a read) has them replaced. */
-const OUTPUT_ONLY_ITEM_PROPERTIES = ['formattedType', 'canonicalForm', 'displayName', 'displayNameLastFirst', 'contactGroupId', 'formattedProtocol'];
+const OUTPUT_ONLY_ITEM_PROPERTIES = new Set(['formattedType', 'canonicalForm', 'displayName', 'displayNameLastFirst', 'contactGroupId', 'formattedProtocol']);
 
 const CJK = /[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]/;
 
@@ -122,8 +122,8 @@ function validateDate(date: unknown, path: string): void {
 
 function normalizeItem(field: string, item: Item, sourceId: string, primary: boolean, path: string): Item {
 	const normalized: Item = copyJson(item);
-	// Deleting costs a runtime call even when the property is absent, as it is in most requests.
-	for (const property of OUTPUT_ONLY_ITEM_PROPERTIES) if (Object.hasOwn(normalized, property)) delete normalized[property];
+	// Only what is there is deleted: a delete costs a runtime call even when the property is absent, as it mostly is.
+	for (const key of Object.keys(normalized)) if (OUTPUT_ONLY_ITEM_PROPERTIES.has(key)) delete normalized[key];
 	const source = { type: 'CONTACT', id: sourceId };
 	normalized.metadata = primary ? { primary: true, sourcePrimary: true, source } : { source };
 	const type = formattedType(field, normalized.type);
@@ -155,7 +155,8 @@ function normalizeItem(field: string, item: Item, sourceId: string, primary: boo
 /** Rejects what the API rejects before anything is stored: unknown properties, non-lists, repeated singletons. */
 export function validatePersonShape(person: unknown, path: string): asserts person is Person {
 	if (!person || typeof person !== 'object' || Array.isArray(person)) throw invalidArgument(`Invalid value at '${path}': expected a Person object.`);
-	for (const [key, value] of Object.entries(person)) {
+	for (const key of Object.keys(person)) {
+		const value = (person as Record<string, unknown>)[key];
 		if (!PERSON_PROPERTIES.has(key)) throw invalidArgument(`Invalid JSON payload received. Unknown name "${key}" at '${path}': Cannot find field.`);
 		if (!UPDATABLE_PERSON_FIELDS.has(key) || value === undefined || value === null) continue;
 		if (!Array.isArray(value)) throw invalidArgument(`Invalid value at '${path}.${key}': expected a list.`);
@@ -167,12 +168,13 @@ export function validatePersonShape(person: unknown, path: string): asserts pers
 
 /**
  * The stored form of the given writable fields of `person`, with output-only values filled in. A field
- * without items is left out: nothing is stored for it (an update clears it).
+ * without items takes those of `fallback`, if any; else it is left out: nothing is stored for it (an update clears it).
  */
-export function normalizeFields(person: Person, fields: Iterable<string>, sourceId: string, path: string): Person {
+export function normalizeFields(person: Person, fields: Iterable<string>, sourceId: string, path: string, fallback: Person = {}): Person {
 	const stored: Record<string, Item[]> = {};
 	for (const field of fields) {
-		const items = (person as Record<string, unknown>)[field] as Item[] | null | undefined;
+		let items = (person as Record<string, unknown>)[field] as Item[] | null | undefined;
+		if (!items?.length) items = (fallback as Record<string, unknown>)[field] as Item[] | undefined;
 		if (!items?.length) continue;
 		const primaryIndex = Math.max(0, items.findIndex((item) => item?.metadata?.primary === true));
 		stored[field] = items.map((item, index) => normalizeItem(field, item ?? {}, sourceId, index === primaryIndex, `${path}.${field}[${index}]`));

@@ -594,8 +594,7 @@ export class GoogleState {
 		const { idNumber, resourceName } = this.newPersonId();
 		const sourceId = idNumber.toString(16);
 		// A new contact without memberships lands in "My Contacts", as one created in the Contacts UI does.
-		const person = input.memberships?.length ? input : { ...input, memberships: [MY_CONTACTS] };
-		const fields = normalizeFields(person, UPDATABLE_PERSON_FIELDS, sourceId, path);
+		const fields = normalizeFields(input, UPDATABLE_PERSON_FIELDS, sourceId, path, { memberships: [MY_CONTACTS] });
 		this.checkMembershipsAddable(fields.memberships!, new Set(), path);
 		return { resourceName, sourceId, fields };
 	}
