@@ -179,6 +179,8 @@ export class GoogleState {
 	private tokenCounter = 0;
 	private people = new Map<string, StoredPerson>();
 	private tombstones = new Map<string, Tombstone>();
+	/** Every write to a person or tombstone, in version order: a sync listing reads the changes since its token, not every person. */
+	private personChanges: Array<{ resourceName: string; version: number }> = [];
 	private groups = new Map<string, StoredGroup>();
 	private membersByGroup = new Map<string, Set<string>>();
 	private syncTokens = new Map<string, SyncTokenRecord>();
@@ -212,6 +214,7 @@ export class GoogleState {
 		this.idCounter = 0;
 		this.people.clear();
 		this.tombstones.clear();
+		this.personChanges = [];
 		this.groups.clear();
 		this.membersByGroup.clear();
 		this.syncTokens.clear();
@@ -439,6 +442,7 @@ export class GoogleState {
 		this.people.delete(resourceName);
 		const version = ++this.version;
 		this.tombstones.set(resourceName, { resourceName, etag: this.personEtag(resourceName, version), sourceId: stored.person.metadata!.sources![0].id!, version });
+		this.personChanges.push({ resourceName, version });
 	}
 
 	batchDelete(resourceNames: string[]): void {
@@ -647,6 +651,7 @@ export class GoogleState {
 		const stored = { person, version };
 		this.people.set(resourceName, stored);
 		this.tombstones.delete(resourceName);
+		this.personChanges.push({ resourceName, version });
 		return stored;
 	}
 
@@ -722,11 +727,19 @@ export class GoogleState {
 
 	private startSyncListing(syncToken: string, kind: SyncTokenRecord['kind']): PageSession {
 		const since = this.syncTokenVersion(syncToken, kind);
-		const changed = [
-			...[...this.people.values()].filter((stored) => stored.version > since).map((stored) => ({ resourceName: stored.person.resourceName!, version: stored.version })),
-			...[...this.tombstones.values()].filter((tombstone) => tombstone.version > since),
-		].sort((a, b) => a.version - b.version);
-		return { signature: '', resourceNames: changed.map((entry) => entry.resourceName), throughVersion: this.version, sinceVersion: since, fullSyncAt: this.syncTokens.get(syncToken)!.fullSyncAt };
+		// The changes after `since` (binary search), each person once: at the change that made its current version.
+		let first = 0;
+		for (let last = this.personChanges.length; first < last; ) {
+			const middle = (first + last) >>> 1;
+			if (this.personChanges[middle].version > since) last = middle;
+			else first = middle + 1;
+		}
+		const resourceNames: string[] = [];
+		for (let index = first; index < this.personChanges.length; index++) {
+			const { resourceName, version } = this.personChanges[index];
+			if ((this.people.get(resourceName) ?? this.tombstones.get(resourceName))?.version === version) resourceNames.push(resourceName);
+		}
+		return { signature: '', resourceNames, throughVersion: this.version, sinceVersion: since, fullSyncAt: this.syncTokens.get(syncToken)!.fullSyncAt };
 	}
 
 	private syncTokenVersion(syncToken: string, kind: SyncTokenRecord['kind']): number {
