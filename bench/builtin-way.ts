@@ -188,7 +188,7 @@ async function builtinWayAttempt(contacts: number, latencyMs: number): Promise<O
 			commandMs: run.commandMs,
 			contactsPerSecond: contacts / (wallMs / 1000),
 			peakRssBytes: run.peakRssBytes,
-			googleContactsAfter: sims.google.state.listAll().length,
+			googleContactsAfter: sims.google.state.contactCount,
 		};
 	} finally {
 		await sims.close();

@@ -120,7 +120,7 @@ export async function oursInitialSync(contacts: number, latencyMs: number): Prom
 			...child,
 			requests,
 			contactsPerSecond: contacts / (child.wallMs / 1000),
-			googleContactsAfter: sims.google.state.listAll().length,
+			googleContactsAfter: sims.google.state.contactCount,
 			unsubscribedContacts: sims.dynamics.state.listContacts().filter((contact) => contact.values.donotbulkemail === true && contact.values.emailaddress1).length,
 			simulatorsCpuMs: (cpu.user + cpu.system) / 1000,
 			latencyIfSequentialMs: requests.total * latencyMs,
