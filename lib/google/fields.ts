@@ -51,12 +51,18 @@ type KeyedField = 'userDefined' | 'clientData';
 /** Where a field name points inside a Person. */
 type GooglePath =
 	| { kind: 'list'; field: ListField }
-	| { kind: 'item'; field: ItemField; position: number; type?: undefined; property: string }
-	| { kind: 'item'; field: ItemField; position?: undefined; type: string; property: string }
+	| ({ kind: 'item'; field: ItemField; position: number; type?: undefined; property: string } & ItemWrite)
+	| ({ kind: 'item'; field: ItemField; position?: undefined; type: string; property: string } & ItemWrite)
 	| { kind: 'keyed'; field: KeyedField; key: string }
 	| { kind: 'memberships' }
 	| { kind: 'resourceName' }
 	| { kind: 'deleted' };
+
+/** What a write of an item property needs beyond where it is, worked out once per field name. */
+interface ItemWrite {
+	/** The output-only properties a write of this property removes from an existing item. */
+	derived: string[];
+}
 
 function field(name: string, label: string, type: CanonicalType, extra: Partial<FieldDescriptor> = {}): FieldDescriptor {
 	return { app: 'google', name, label, type, writable: true, ...extra };
@@ -133,6 +139,14 @@ export function describeGoogleField(name: string): FieldDescriptor | undefined {
 	return CATALOG.get(name);
 }
 
+/** Output-only or derived properties that would contradict a changed value if kept. */
+const DERIVED_PROPERTIES: Partial<Record<ItemField, string[]>> = {
+	names: ['displayName', 'displayNameLastFirst', 'unstructuredName'],
+	phoneNumbers: ['canonicalForm'],
+	addresses: ['formattedValue'],
+	birthdays: ['text'],
+};
+
 const PATH = /^(\w+)(?:\[(\d+)\]|:(\w+))?(?:\.(\w+))?$/;
 
 /** Field names come from a handful of mappings but are read for every contact: parse each once (paths are only read). */
@@ -167,8 +181,9 @@ function parsePath(name: string): GooglePath {
 	const [, collection, position, type, property] = PATH.exec(name) ?? [];
 	const itemField = collection as ItemField;
 	const itemProperty = property ?? 'value';
-	if (type !== undefined) return { kind: 'item', field: itemField, type, property: itemProperty };
-	return { kind: 'item', field: itemField, position: Number(position ?? 0), property: itemProperty };
+	const derived = (DERIVED_PROPERTIES[itemField] ?? []).filter((derivedProperty) => derivedProperty !== itemProperty);
+	if (type !== undefined) return { kind: 'item', field: itemField, type, property: itemProperty, derived };
+	return { kind: 'item', field: itemField, position: Number(position ?? 0), property: itemProperty, derived };
 }
 
 /** The entries of a Person list field that are objects: a list from another node may hold nulls. */
@@ -262,14 +277,6 @@ export function readGoogleField(person: GooglePerson, name: string): unknown {
 	}
 }
 
-/** Output-only or derived properties that would contradict a changed value if kept. */
-const DERIVED_PROPERTIES: Partial<Record<ItemField, string[]>> = {
-	names: ['displayName', 'displayNameLastFirst', 'unstructuredName'],
-	phoneNumbers: ['canonicalForm'],
-	addresses: ['formattedValue'],
-	birthdays: ['text'],
-};
-
 /** Properties that describe an item rather than hold its content. */
 const ITEM_LABEL_PROPERTIES = new Set(['metadata', 'type', 'formattedType', 'contentType']);
 
@@ -296,23 +303,64 @@ function writeProperty(name: string, item: GoogleItem, property: string, value: 
 	item.date = { year: date.year ?? 0, month: date.month, day: date.day };
 }
 
+/** Whether a list is as primaryFirst would order it: objects only, the primary items first. */
+function inPrimaryOrder(items: unknown): items is GoogleItem[] {
+	if (!Array.isArray(items)) return false;
+	let othersSeen = false;
+	for (const item of items) {
+		if (typeof item !== 'object' || item === null) return false;
+		if ((item as GoogleItem).metadata?.primary !== true) othersSeen = true;
+		else if (othersSeen) return false;
+	}
+	return true;
+}
+
+/** Stands for a Person without the list: searched, never stored nor edited. */
+const NO_ITEMS: GoogleItem[] = [];
+
+/** The items and one more, in a new list at its length. */
+function withItem(items: GoogleItem[], item: GoogleItem): GoogleItem[] {
+	if (items.length === 0) return [item];
+	const list = items.slice();
+	list.push(item);
+	return trimmed(list);
+}
+
+function indexOfItem(items: GoogleItem[], path: Extract<GooglePath, { kind: 'item' }>): number {
+	if (path.type === undefined) return path.position < items.length ? path.position : -1;
+	for (let index = 0; index < items.length; index++) if (sameType(items[index], path.type)) return index;
+	return -1;
+}
+
+/**
+ * Writes one property of the item a path names. A list already in primaryFirst's order (the one a
+ * write leaves) is kept and its item edited in place: a new list, at its length, only when an item
+ * comes or goes (a mapping writes a dozen properties into the same few items of every contact).
+ */
 function writeItem(person: GooglePerson, name: string, path: Extract<GooglePath, { kind: 'item' }>, value: unknown): void {
-	const items = primaryFirst(person[path.field] as GoogleItem[] | undefined);
-	let item = path.type === undefined ? items[path.position] : items.find((candidate) => sameType(candidate, path.type));
-	if (isEmpty(value) && !item) return;
-	if (!item) {
+	const stored = person[path.field];
+	const items = inPrimaryOrder(stored) ? stored : Array.isArray(stored) ? trimmed(primaryFirst(stored)) : NO_ITEMS;
+	const index = indexOfItem(items, path);
+	const empty = isEmpty(value);
+	if (empty && index < 0) return;
+	let list = items;
+	let item: GoogleItem;
+	if (index < 0) {
 		item = path.type === undefined ? {} : { type: path.type };
-		items.push(item);
+		list = withItem(items, item);
+	} else {
+		item = items[index];
+		for (const derived of path.derived) {
+			// `in` first: a delete is a runtime call even when there is nothing to delete.
+			if (derived in item) delete item[derived];
+		}
 	}
-	for (const derived of DERIVED_PROPERTIES[path.field] ?? []) {
-		// `in` first: a delete is a runtime call even when there is nothing to delete (a new item).
-		if (derived !== path.property && derived in item) delete item[derived];
-	}
-	if (isEmpty(value)) delete item[path.property];
+	if (empty) delete item[path.property];
 	else writeProperty(name, item, path.property, value);
 	if (path.field === 'biographies') item.contentType = 'TEXT_PLAIN';
-	if ((path.property === 'value' && isEmpty(value)) || !hasContent(item)) items.splice(items.indexOf(item), 1);
-	person[path.field] = trimmed(items);
+	// A written value is content; only a cleared one can leave an item without any.
+	if (empty && (path.property === 'value' || !hasContent(item))) list = items.slice(0, index).concat(items.slice(index + 1));
+	person[path.field] = list;
 }
 
 /** New list items get these types by position, as Dynamics' email 1/2/3 are usually work, personal, other. */
