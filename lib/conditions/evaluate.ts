@@ -345,22 +345,57 @@ export function compileRule(rule: ContactRule, fields: FieldDescriptor[]): Compi
 			if (steps.length === 0) return { kept: true, reasons: [NO_CONDITIONS] };
 			const applied = isDeletion(record) ? deletionSteps : steps;
 			if (applied.length === 0) return { kept: true, reasons: [DELETION_KEPT] };
-			const matched: boolean[] = [];
-			for (const step of applied) matched.push(stepMatches(step, record, context));
-			const kept = rule.combine === 'all' ? !matched.includes(false) : matched.includes(true);
-			return {
-				kept,
-				// The conditions that decided: for "all" the failures of a dropped record, for "any" the successes of a kept one.
-				get reasons() {
-					const decided = applied.filter((_step, position) => matched[position] === kept);
-					return decided.map((step) => {
-						const prepared = step.prepared as PreparedCondition;
-						return `${prepared.wording}: ${kept ? 'yes' : 'no'} (${prepared.observed(record, context)})`;
-					});
-				},
-			};
+			const matched: boolean[] = new Array(applied.length);
+			let anyMatched = false;
+			let allMatched = true;
+			for (let position = 0; position < applied.length; position++) {
+				const matches = stepMatches(applied[position], record, context);
+				matched[position] = matches;
+				if (matches) anyMatched = true;
+				else allMatched = false;
+			}
+			return new RuleEvaluation(rule.combine === 'all' ? allMatched : anyMatched, applied, matched, record, context);
 		},
 	};
+}
+
+/**
+ * A record's verdict; the reasons are worded only when read. An instance (its own keys: kept), not an
+ * object literal with a getter, which costs a closure and a new shape for every record.
+ */
+class RuleEvaluation implements Evaluation {
+	readonly #applied: RuleStep[];
+	readonly #matched: boolean[];
+	readonly #record: ContactRecord;
+	readonly #context: EvaluationContext;
+
+	constructor(
+		readonly kept: boolean,
+		applied: RuleStep[],
+		matched: boolean[],
+		record: ContactRecord,
+		context: EvaluationContext,
+	) {
+		this.#applied = applied;
+		this.#matched = matched;
+		this.#record = record;
+		this.#context = context;
+	}
+
+	/** The conditions that decided: for "all" the failures of a dropped record, for "any" the successes of a kept one. */
+	get reasons(): string[] {
+		const { kept } = this;
+		const matched = this.#matched;
+		const decided = this.#applied.filter((_step, position) => matched[position] === kept);
+		return decided.map((step) => {
+			const prepared = step.prepared as PreparedCondition;
+			return `${prepared.wording}: ${kept ? 'yes' : 'no'} (${prepared.observed(this.#record, this.#context)})`;
+		});
+	}
+
+	toJSON(): Evaluation {
+		return { kept: this.kept, reasons: this.reasons };
+	}
 }
 
 /** Keeps a record when all (or any) conditions hold; a rule without conditions keeps everything. Throws RuleError. */

@@ -12,8 +12,15 @@ export interface CalendarDate {
 	day: number;
 }
 
-const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})(?:$|T)/;
-const YEARLESS_DATE = /^--(\d{2})-(\d{2})$/;
+const ZERO = 48;
+const DASH = 45;
+
+/** The number the two decimal digits at `at` write, or NaN if either is not a digit 0-9. */
+function twoDigitsAt(text: string, at: number): number {
+	const tens = text.charCodeAt(at) - ZERO;
+	const units = text.charCodeAt(at + 1) - ZERO;
+	return tens >= 0 && tens <= 9 && units >= 0 && units <= 9 ? tens * 10 + units : NaN;
+}
 
 function isLeapYear(year: number): boolean {
 	return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
@@ -34,19 +41,20 @@ function isValidDate(year: number | undefined, month: number, day: number): bool
  * Returns undefined for anything else, including impossible dates such as 1900-02-29.
  */
 export function parseDateOnly(text: string): CalendarDate | undefined {
+	// Read by character codes, not regular expressions: a birthday is parsed several times per contact mapped.
 	const trimmed = text.trim();
-	const dated = DATE_ONLY.exec(trimmed);
-	if (dated) {
-		const year = Number(dated[1]);
-		const month = Number(dated[2]);
-		const day = Number(dated[3]);
+	if (trimmed.length >= 10 && trimmed.charCodeAt(4) === DASH && trimmed.charCodeAt(7) === DASH && (trimmed.length === 10 || trimmed[10] === 'T')) {
+		const year = twoDigitsAt(trimmed, 0) * 100 + twoDigitsAt(trimmed, 2);
+		const month = twoDigitsAt(trimmed, 5);
+		const day = twoDigitsAt(trimmed, 8);
+		// NaN (a character that is not a digit) fails every comparison: not a date.
+		if (!(year >= 0 && month >= 0 && day >= 0)) return undefined;
 		return isValidDate(year, month, day) ? { year, month, day } : undefined;
 	}
-	const yearless = YEARLESS_DATE.exec(trimmed);
-	if (yearless) {
-		const month = Number(yearless[1]);
-		const day = Number(yearless[2]);
-		return isValidDate(undefined, month, day) ? { month, day } : undefined;
+	if (trimmed.length === 7 && trimmed.charCodeAt(0) === DASH && trimmed.charCodeAt(1) === DASH && trimmed.charCodeAt(4) === DASH) {
+		const month = twoDigitsAt(trimmed, 2);
+		const day = twoDigitsAt(trimmed, 5);
+		return month >= 0 && day >= 0 && isValidDate(undefined, month, day) ? { month, day } : undefined;
 	}
 	return undefined;
 }
