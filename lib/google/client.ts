@@ -136,6 +136,12 @@ function personResult(operation: string, index: number, response: people_v1.Sche
 	return { ok: false, index, error: new GooglePeopleError(operation, `Google did not write contact #${index + 1}: ${message}.`, { httpStatus: response?.httpStatusCode ?? undefined }) };
 }
 
+/** How a chunk is written: its request body (built while the previous chunk is on the wire), and its sending, which answers how to record its results. */
+interface ChunkWrite<E, B> {
+	body(chunk: E[]): B;
+	send(chunk: E[], body: B): Promise<() => void>;
+}
+
 export class GoogleContactsClient {
 	readonly api: people_v1.People;
 	/** The account's per-process caches (the contact index) are shared under this key: API root and mutation queue key (the credential). */
@@ -275,11 +281,15 @@ export class GoogleContactsClient {
 		const fields = mask(readMask, 'readMask');
 		const results: WriteResult[] = new Array(contacts.length);
 		const entries = contacts.map((person, index) => ({ index, person }));
-		await this.writeInChunks(entries, PEOPLE_LIMITS.batchCreate, results, recover, async (chunk) => {
-			const data = await this.mutate('people.batchCreateContacts', () =>
-				this.api.people.batchCreateContacts({ requestBody: serialized({ contacts: chunk.map((entry) => ({ contactPerson: entry.person })), readMask: fields }) }, JSON_BODY),
-			);
-			chunk.forEach((entry, position) => (results[entry.index] = personResult('people.batchCreateContacts', entry.index, data.createdPeople?.[position])));
+		await this.writeInChunks(entries, PEOPLE_LIMITS.batchCreate, results, recover, {
+			body: (chunk) => serialized({ contacts: chunk.map((entry) => ({ contactPerson: entry.person })), readMask: fields }),
+			send: async (chunk, requestBody) => {
+				const answer = await this.mutation('people.batchCreateContacts', () => this.api.people.batchCreateContacts({ requestBody }, JSON_BODY));
+				return () => {
+					const created = answer.data.createdPeople;
+					chunk.forEach((entry, position) => (results[entry.index] = personResult('people.batchCreateContacts', entry.index, created?.[position])));
+				};
+			},
 		});
 		return results;
 	}
@@ -298,30 +308,37 @@ export class GoogleContactsClient {
 		}
 		const results: WriteResult[] = new Array(updates.length);
 		const entries = updates.map((update, index) => ({ index, ...update }));
-		await this.writeInChunks(entries, PEOPLE_LIMITS.batchUpdate, results, undefined, async (chunk) => {
-			let pending = chunk;
-			while (pending.length) {
-				try {
-					const data = await this.mutate('people.batchUpdateContacts', () =>
-						this.api.people.batchUpdateContacts({
-							requestBody: serialized({ contacts: Object.fromEntries(pending.map((entry) => [entry.resourceName, entry.person])), updateMask, readMask: fields }),
-						}, JSON_BODY),
-					);
-					for (const entry of pending) results[entry.index] = personResult('people.batchUpdateContacts', entry.index, data.updateResult?.[entry.resourceName]);
-					return;
-				} catch (error) {
-					// One stale or deleted contact fails the whole call: find which, report them, write the rest.
-					const failure = error as GooglePeopleError;
-					if (failure.status !== 'FAILED_PRECONDITION' && failure.httpStatus !== 404) throw failure;
-					const stale = await this.staleContacts(pending);
-					if (!stale.size) throw failure;
-					for (const entry of pending) {
-						const reason = stale.get(entry.resourceName);
-						if (reason) results[entry.index] = { ok: false, index: entry.index, error: new ContactConflictError('people.batchUpdateContacts', entry.resourceName, reason, { httpStatus: failure.httpStatus, status: failure.status }) };
+		const updateBody = (chunk: readonly ContactUpdate[]) =>
+			serialized({ contacts: Object.fromEntries(chunk.map((entry) => [entry.resourceName, entry.person])), updateMask, readMask: fields });
+		await this.writeInChunks(entries, PEOPLE_LIMITS.batchUpdate, results, undefined, {
+			body: updateBody,
+			send: async (chunk, body) => {
+				let pending = chunk;
+				let requestBody = body;
+				while (pending.length) {
+					try {
+						const answer = await this.mutation('people.batchUpdateContacts', () => this.api.people.batchUpdateContacts({ requestBody }, JSON_BODY));
+						const answered = pending;
+						return () => {
+							const updated = answer.data.updateResult;
+							for (const entry of answered) results[entry.index] = personResult('people.batchUpdateContacts', entry.index, updated?.[entry.resourceName]);
+						};
+					} catch (error) {
+						// One stale or deleted contact fails the whole call: find which, report them, write the rest.
+						const failure = error as GooglePeopleError;
+						if (failure.status !== 'FAILED_PRECONDITION' && failure.httpStatus !== 404) throw failure;
+						const stale = await this.staleContacts(pending);
+						if (!stale.size) throw failure;
+						for (const entry of pending) {
+							const reason = stale.get(entry.resourceName);
+							if (reason) results[entry.index] = { ok: false, index: entry.index, error: new ContactConflictError('people.batchUpdateContacts', entry.resourceName, reason, { httpStatus: failure.httpStatus, status: failure.status }) };
+						}
+						pending = pending.filter((entry) => !stale.has(entry.resourceName));
+						requestBody = updateBody(pending);
 					}
-					pending = pending.filter((entry) => !stale.has(entry.resourceName));
 				}
-			}
+				return () => undefined;
+			},
 		});
 		return results;
 	}
@@ -388,46 +405,88 @@ export class GoogleContactsClient {
 	// ---- internals --------------------------------------------------------------------------------
 
 	private async call<T>(operation: string, request: () => Promise<{ data: T }>, resourceName?: string): Promise<T> {
+		return (await this.answer(operation, request, resourceName)).data;
+	}
+
+	/** The response; its body is parsed when `data` is first read (see connection.ts). */
+	private async answer<T>(operation: string, request: () => Promise<{ data: T }>, resourceName?: string): Promise<{ data: T }> {
 		try {
-			return (await request()).data;
+			return await request();
 		} catch (error) {
 			throw toGooglePeopleError(error, operation, resourceName);
 		}
 	}
 
-	private mutate<T>(operation: string, request: () => Promise<{ data: T }>, resourceName?: string): Promise<T> {
-		return this.mutations.run(() => this.call(operation, request, resourceName));
+	private async mutate<T>(operation: string, request: () => Promise<{ data: T }>, resourceName?: string): Promise<T> {
+		return (await this.mutation(operation, request, resourceName)).data;
+	}
+
+	/** A mutation's response, read later: writeInChunks parses a chunk's answer while the next chunk is on the wire. */
+	private mutation<T>(operation: string, request: () => Promise<{ data: T }>, resourceName?: string): Promise<{ data: T }> {
+		return this.mutations.run(() => this.answer(operation, request, resourceName));
 	}
 
 	/**
-	 * Runs `write` chunk by chunk. A chunk rejected as invalid is offered to `recover` (once a call),
-	 * then split until the bad contacts are alone (the others still get written); a failure that is not about the chunk's contacts (auth,
-	 * quota or outage outlasting the retry budget) fails that chunk and every later one unsent.
+	 * Writes chunk by chunk, strictly one request after another, but with our own work overlapping the
+	 * request in flight: while chunk k is on the wire, chunk k-1's results are recorded and chunk k+1's body
+	 * is built. A chunk rejected as invalid is offered to `recover` (once a call), then split until the bad
+	 * contacts are alone (the others still get written); a failure that is not about the chunk's contacts
+	 * (auth, quota or outage outlasting the retry budget) fails that chunk and every later one unsent.
 	 */
-	private async writeInChunks<E extends { index: number }>(entries: E[], size: number, results: WriteResult[], recover: (() => Promise<boolean>) | undefined, write: (chunk: E[]) => Promise<void>): Promise<void> {
+	private async writeInChunks<E extends { index: number }, B>(entries: E[], size: number, results: WriteResult[], recover: (() => Promise<boolean>) | undefined, write: ChunkWrite<NoInfer<E>, B>): Promise<void> {
 		let fatal: GooglePeopleError | undefined;
 		let recovery = recover;
 		const attempt = async (chunk: E[]): Promise<void> => {
 			if (fatal) return failAll(chunk, fatal, results);
 			try {
-				await write(chunk);
+				(await write.send(chunk, write.body(chunk)))();
 			} catch (error) {
-				const failure = error instanceof GooglePeopleError ? error : toGooglePeopleError(error, 'write');
-				if (failure.status === 'INVALID_ARGUMENT' && recovery) {
-					const corrected = await recovery();
-					recovery = undefined;
-					if (corrected) return attempt(chunk);
-				}
-				if (failure.status === 'INVALID_ARGUMENT' && chunk.length > 1) {
-					const middle = Math.ceil(chunk.length / 2);
-					await attempt(chunk.slice(0, middle));
-					return attempt(chunk.slice(middle));
-				}
-				failAll(chunk, failure, results);
-				if (!concernsOnlyThisRequest(failure)) fatal = failure;
+				await recoverFrom(chunk, error);
 			}
 		};
-		for (const chunk of chunked(entries, size)) await attempt(chunk);
+		const recoverFrom = async (chunk: E[], error: unknown): Promise<void> => {
+			const failure = error instanceof GooglePeopleError ? error : toGooglePeopleError(error, 'write');
+			if (failure.status === 'INVALID_ARGUMENT' && recovery) {
+				const corrected = await recovery();
+				recovery = undefined;
+				if (corrected) return attempt(chunk);
+			}
+			if (failure.status === 'INVALID_ARGUMENT' && chunk.length > 1) {
+				const middle = Math.ceil(chunk.length / 2);
+				await attempt(chunk.slice(0, middle));
+				return attempt(chunk.slice(middle));
+			}
+			failAll(chunk, failure, results);
+			if (!concernsOnlyThisRequest(failure)) fatal = failure;
+		};
+		const chunks = chunked(entries, size);
+		let body = chunks.length ? write.body(chunks[0]) : undefined;
+		let recordPrevious = () => {};
+		for (let position = 0; position < chunks.length; position++) {
+			const chunk = chunks[position];
+			const following = chunks[position + 1];
+			if (fatal) {
+				failAll(chunk, fatal, results);
+				continue;
+			}
+			// Settled either way, so a quick rejection is not left unhandled while we work below.
+			const outcome = write.send(chunk, body as B).then((record) => ({ record }), (error: unknown) => ({ error }));
+			// The request's own preparation runs to the socket first (promise jobs run before an immediate).
+			await new Promise(setImmediate);
+			recordPrevious();
+			let followingBody = following && write.body(following);
+			const sent = await outcome;
+			if ('record' in sent) {
+				recordPrevious = sent.record;
+			} else {
+				recordPrevious = () => {};
+				await recoverFrom(chunk, sent.error);
+				// `recover` may have corrected the contacts in place since that body was built.
+				if (following) followingBody = write.body(following);
+			}
+			body = followingBody;
+		}
+		recordPrevious();
 	}
 
 	/** Which of these updates were decided on an etag that is no longer current, with why. */

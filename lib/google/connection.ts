@@ -80,7 +80,20 @@ function transportAdapter(transport: HttpTransport, timeoutMs: number | undefine
 		const failed = !prepared.validateStatus?.(answer.status);
 		const response = new Response(failed && !STATUS_WITHOUT_BODY.has(answer.status) ? answer.body : null, { status: answer.status, headers: answer.headers });
 		if (response.body) await response.arrayBuffer();
-		return Object.assign(response, { config: prepared, data: responseData(answer.body, answer.headers['content-type']) });
+		if (failed) return Object.assign(response, { config: prepared, data: responseData(answer.body, answer.headers['content-type']) });
+		// An accepted answer is parsed when its data is first read, so a write's answer can be parsed while the next write is on the wire.
+		let data: unknown;
+		let parsed = false;
+		return Object.defineProperty(Object.assign(response, { config: prepared, data: undefined as unknown }), 'data', {
+			enumerable: true,
+			get: () => {
+				if (!parsed) [data, parsed] = [responseData(answer.body, answer.headers['content-type']), true];
+				return data;
+			},
+			set: (value: unknown) => {
+				[data, parsed] = [value, true];
+			},
+		});
 	};
 	return adapter as GaxiosAdapter;
 }

@@ -10,7 +10,7 @@ import { GoogleContactsClient, type GoogleContactsClientOptions, type Person } f
 import { createOAuth2Client } from '../../../lib/google/connection';
 import { ContactConflictError, ExpiredSyncTokenError, GoogleAuthorizationError, GooglePeopleError } from '../../../lib/google/errors';
 import { authenticatedTransport } from '../../../lib/http/bearer';
-import { nodeHttpTransport } from '../../../lib/http/transport';
+import { nodeHttpTransport, type HttpTransport } from '../../../lib/http/transport';
 
 const sleepsFast = { baseDelayMs: 5, maxDelayMs: 50 };
 
@@ -150,6 +150,60 @@ describe('writes', () => {
 		const results = await Promise.all(clients.map((client, index) => client.createContacts(newContacts(1, 900 + index), ['names'])));
 		expect(sim.state.mutations.rejectedAsConcurrent).toBe(1);
 		expect(results.flat().filter((result) => !result.ok)).toHaveLength(1);
+	});
+
+	test('while a create call is on the wire the next one\'s body is built and the previous answer parsed, yet no two calls are ever in flight', async () => {
+		sim.state.settings.rejectConcurrentMutations = true;
+		const events: string[] = [];
+		let parsedAnswers = 0;
+		const parse = JSON.parse;
+		jest.spyOn(JSON, 'parse').mockImplementation((text: string, reviver) => {
+			if (text.includes('"createdPeople"')) events.push(`parse ${parsedAnswers++}`);
+			return parse(text, reviver);
+		});
+		const grant = await fetch(sim.tokenUrl, { method: 'POST', body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: sim.refreshToken, client_id: sim.clientId, client_secret: sim.clientSecret }) });
+		const authorization = `Bearer ${((await grant.json()) as { access_token: string }).access_token}`;
+		const inner = nodeHttpTransport();
+		let inFlight = 0;
+		let calls = 0;
+		// Authenticates by itself, as n8n's does (with an OAuth2 client, google-auth-library's logging reads each answer at once).
+		const transport: HttpTransport = async (request) => {
+			const call = calls++;
+			inFlight++;
+			events.push(`send ${call}${inFlight > 1 ? ' while another is in flight' : ''}`);
+			try {
+				return await inner({ ...request, headers: { ...request.headers, authorization } });
+			} finally {
+				inFlight--;
+				events.push(`answer ${call}`);
+			}
+		};
+		const contacts = newContacts(450, 1000).map((person, index) => {
+			if (index % 200) return person;
+			// JSON.stringify asks the first contact of each call for its JSON: the moment that call's body is built.
+			return Object.assign(person, { toJSON: () => (events.push(`build ${index / 200}`), { ...person, toJSON: undefined }) });
+		});
+		const results = await new GoogleContactsClient({ transport, rootUrl: sim.rootUrl }).createContacts(contacts, ['names', 'emailAddresses']);
+		jest.restoreAllMocks();
+		expect(events).toEqual(['build 0', 'send 0', 'build 1', 'answer 0', 'send 1', 'parse 0', 'build 2', 'answer 1', 'send 2', 'parse 1', 'answer 2', 'parse 2']);
+		expect(sim.state.mutations).toMatchObject({ maxConcurrent: 1, rejectedAsConcurrent: 0 });
+		expect(results.map((result) => (result.ok ? result.person.emailAddresses?.[0].value : result.error))).toEqual(contacts.map((contact) => contact.emailAddresses?.[0].value));
+	});
+
+	test('contacts corrected by `recover` are sent corrected, also in the call whose body was built before', async () => {
+		const client = clientFor(sim);
+		const [gone, alive] = await Promise.all([client.createContactGroup('Gone'), client.createContactGroup('Alive')]);
+		sim.state.deleteGroup(gone.resourceName!, false);
+		const inGroup = (group: string) => [{ contactGroupMembership: { contactGroupResourceName: group } }];
+		const contacts = newContacts(250, 1500).map((person) => ({ ...person, memberships: inGroup(gone.resourceName!) }));
+		const recover = async () => {
+			for (const contact of contacts) contact.memberships = inGroup(alive.resourceName!);
+			return true;
+		};
+		const results = await client.createContacts(contacts, ['names', 'memberships'], recover);
+		expect(results.every((result) => result.ok && result.person.memberships?.[0].contactGroupMembership?.contactGroupResourceName === alive.resourceName)).toBe(true);
+		// The first call refused, sent again corrected, then the second call (built while the first was on the wire) corrected too.
+		expect(sim.counters.snapshot()['people.batchCreateContacts']).toBe(3);
 	});
 
 	test('a contact group is created once, even when asked for twice at once, and by another client later', async () => {
