@@ -385,8 +385,17 @@ function writeList(person: GooglePerson, name: string, field: ListField, value: 
 }
 
 function writeKeyed(person: GooglePerson, name: string, field: KeyedField, key: string, value: unknown): void {
-	const entries = (person[field] ?? []).filter((entry) => entry.key !== key);
-	if (!isEmpty(value)) entries.push({ key, value: textValue(name, value) });
+	const stored = person[field];
+	const entries = stored === undefined || stored === null ? [] : stored.filter((entry) => entry.key !== key);
+	if (!isEmpty(value)) {
+		const entry = { key, value: textValue(name, value) };
+		// The usual case (the link of a new contact): the list literal is at its length already.
+		if (entries.length === 0) {
+			person[field] = [entry];
+			return;
+		}
+		entries.push(entry);
+	}
 	person[field] = trimmed(entries);
 }
 
