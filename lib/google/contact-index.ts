@@ -26,13 +26,16 @@ export const SYNC_PERSON_FIELDS = ['names', 'emailAddresses', 'phoneNumbers', 'a
 /** Google keeps a sync token 7 days after the full listing that started it; an hour less avoids a refused request. */
 const SYNC_TOKEN_LIFETIME_MS = 7 * 24 * 3600 * 1000 - 3600 * 1000;
 
-interface MatchKeys {
+/** What a contact is matched by: its emails (normalized, distinct) and the Dynamics 365 contact its clientData links to (trimmed). */
+export interface MatchKeys {
 	emails: string[];
 	link?: string;
 }
 
 function matchKeysOf(person: Person): MatchKeys {
-	const emails = [...new Set((person.emailAddresses ?? []).map((email) => normalizeEmail(email.value ?? '')).filter(Boolean))];
+	const normalized = (person.emailAddresses ?? []).map((email) => normalizeEmail(email.value ?? ''));
+	// Mostly distinct and filled already: kept as mapped, without the copies that drop empty and repeated ones.
+	const emails = normalized.every((email, position) => email !== '' && normalized.indexOf(email) === position) ? normalized : [...new Set(normalized.filter(Boolean))];
 	const link = person.clientData?.find((entry) => entry.key === LINK_KEYS.googleDynamicsContactId)?.value?.trim();
 	return link ? { emails, link } : { emails };
 }
@@ -64,8 +67,8 @@ export interface ContactIndexRefreshOptions {
 	 * stops the listing there (the index stays unbuilt), e.g. when searching a few emails is cheaper.
 	 */
 	abandonFullListing?: (totalContacts: number) => boolean;
-	/** Each contact the refresh reads (all SYNC_PERSON_FIELDS), deleted ones excepted. */
-	seen?: (person: Person) => void;
+	/** Each contact the refresh reads (all SYNC_PERSON_FIELDS), deleted ones excepted, with the keys the index took from it. */
+	seen?: (person: Person, keys: MatchKeys) => void;
 }
 
 export class ContactIndex {
@@ -99,18 +102,21 @@ export class ContactIndex {
 		return namesOf(this.byLink, contactId);
 	}
 
-	/** Records a contact as read or written (a deleted one, from an incremental listing, leaves the index). */
-	put(person: Person): void {
-		const resourceName = person.resourceName;
-		if (!resourceName) return;
+	/**
+	 * Records a contact as read or written (a deleted one, from an incremental listing, leaves the index),
+	 * under `resourceName` (a written contact's new name; default its own). Returns the keys it took, none for a deleted one.
+	 */
+	put(person: Person, resourceName = person.resourceName): MatchKeys | undefined {
+		if (!resourceName) return undefined;
 		this.remove(resourceName);
 		// Linking a contact to a profile (a verified email) may give it a new resource name.
 		for (const previous of person.metadata?.previousResourceNames ?? []) this.remove(previous);
-		if (person.metadata?.deleted) return;
+		if (person.metadata?.deleted) return undefined;
 		const keys = matchKeysOf(person);
 		this.contacts.set(resourceName, keys);
 		for (const email of keys.emails) addTo(this.byEmail, email, resourceName);
 		if (keys.link) addTo(this.byLink, keys.link, resourceName);
+		return keys;
 	}
 
 	remove(resourceName: string): void {
@@ -147,8 +153,8 @@ export class ContactIndex {
 		let nextSyncToken: string | undefined;
 		for await (const page of google.listConnections({ personFields: SYNC_PERSON_FIELDS, syncToken: this.syncToken, requestSyncToken: true })) {
 			for (const person of page.people) {
-				this.put(person);
-				if (!person.metadata?.deleted) options.seen?.(person);
+				const keys = this.put(person);
+				if (!person.metadata?.deleted) options.seen?.(person, keys ?? matchKeysOf(person));
 			}
 			nextSyncToken = page.nextSyncToken;
 		}
@@ -165,8 +171,8 @@ export class ContactIndex {
 			if (first && page.nextPageToken && options.abandonFullListing?.(page.totalItems ?? 0)) return 'abandoned';
 			first = false;
 			for (const person of page.people) {
-				built.put(person);
-				options.seen?.(person);
+				const keys = built.put(person);
+				options.seen?.(person, keys ?? matchKeysOf(person));
 			}
 			nextSyncToken = page.nextSyncToken;
 		}

@@ -22,7 +22,7 @@ import { batchOperations, executeBatch } from '../dynamics/batch';
 import type { DynamicsClient } from '../dynamics/client';
 import { buildQuery, inFilterChunks, isGuid } from '../dynamics/odata';
 import { PEOPLE_LIMITS, type ContactGroup, type ContactUpdate, type GoogleContactsClient, type Person } from '../google/client';
-import { ContactIndex, SYNC_PERSON_FIELDS, contactIndexFor } from '../google/contact-index';
+import { ContactIndex, SYNC_PERSON_FIELDS, contactIndexFor, type MatchKeys } from '../google/contact-index';
 import { readGoogleField, writeGoogleField, type GooglePerson } from '../google/fields';
 import { ContactConflictError, GoogleAuthorizationError, type GooglePeopleError } from '../google/errors';
 import { LINK_KEYS, mapContact } from '../mapping/mapper';
@@ -168,11 +168,11 @@ class GoogleDirectory {
 		const search = searchable && emails.size > 0 && !index.current;
 		// The listing's first page tells the account's size: search (a warm-up plus one request per email) may cost less than the other pages.
 		const abandonFullListing = search ? (total: number) => emails.size + 1 < Math.ceil(total / PEOPLE_LIMITS.pageSize) - 1 : undefined;
-		// The run's contacts passing by in a listing need no second read.
-		const seen = (read: Person) => {
+		// The run's contacts passing by in a listing need no second read; their emails as the index took them (normalized).
+		const seen = (read: Person, keys: MatchKeys) => {
 			const person = read as GooglePerson;
-			const link = textOf(readGoogleField(person, LINK_FIELD));
-			const named = (link !== undefined && contactIds.has(link)) || (readGoogleField(person, 'emailAddresses') as string[]).some((email) => emails.has(normalizeEmail(email)));
+			const link = keys.link === undefined ? undefined : textOf(readGoogleField(person, LINK_FIELD));
+			const named = (link !== undefined && contactIds.has(link)) || keys.emails.some((email) => emails.has(email));
 			if (named) this.byResource.set(person.resourceName as string, person);
 		};
 		const refreshed = await index.refresh(this.google, { abandonFullListing, seen });
@@ -218,9 +218,9 @@ class GoogleDirectory {
 		return linked;
 	}
 
-	/** A contact the run wrote, as it is now. */
-	recordWrite(person: GooglePerson): void {
-		this.accountIndex?.put(person);
+	/** A contact the run wrote, as it is now, under its resource name (default: the person's own). */
+	recordWrite(person: GooglePerson, resourceName = person.resourceName ?? undefined): void {
+		this.accountIndex?.put(person, resourceName);
 	}
 
 	get linkedCount(): number {
@@ -504,16 +504,23 @@ class GoogleSyncRun {
 	 * write the same contact, or create one with an email another create of this run has, is left out.
 	 */
 	private claimCounterparts(): void {
-		const claimed = new Map<string, string>();
+		// Owners (Dynamics contact ids) by the email a create claims, and by the contact a write claims.
+		const claimedEmails = new Map<string, string>();
+		const claimedContacts = new Map<string, string>();
 		for (const entry of this.live()) {
 			const action = entry.decision?.action;
 			if (!action || !entry.plan) continue;
-			const keys = action.kind === 'create' ? entry.record.matchKeys.emails.map((email) => `email:${email}`) : 'targetId' in action ? [`contact:${action.targetId}`] : [];
-			const taken = keys.map((key) => claimed.get(key)).find((owner) => owner !== undefined);
-			if (taken === undefined) {
-				for (const key of keys) claimed.set(key, entry.record.sourceId);
-				continue;
+			const owner = entry.record.sourceId;
+			let taken: string | undefined;
+			if (action.kind === 'create') {
+				const { emails } = entry.record.matchKeys;
+				for (let position = 0; taken === undefined && position < emails.length; position++) taken = claimedEmails.get(emails[position]);
+				if (taken === undefined) for (const email of emails) claimedEmails.set(email, owner);
+			} else if ('targetId' in action) {
+				taken = claimedContacts.get(action.targetId);
+				if (taken === undefined) claimedContacts.set(action.targetId, owner);
 			}
+			if (taken === undefined) continue;
 			const what = action.kind === 'create' ? 'has the same email and is created in this run' : `is synced with ${'targetId' in action ? action.targetId : ''} in this run`;
 			entry.decision = { action: { kind: 'skip-ambiguous', target: 'google', counterpartIds: 'targetId' in action ? [action.targetId] : [], reason: `Dynamics 365 contact ${taken} ${what}; this one is left out. Merge the duplicates in Dynamics 365.` } };
 			entry.plan = undefined;
@@ -599,7 +606,8 @@ class GoogleSyncRun {
 	private created(entry: Entry, resourceName: string | undefined): void {
 		entry.targetId = resourceName;
 		entry.wrote.google = true;
-		this.directory.recordWrite({ ...entry.plan!.create, resourceName });
+		// Under its new name: the contact as created is not copied to carry it.
+		if (resourceName !== undefined) this.directory.recordWrite(entry.plan!.create as GooglePerson, resourceName);
 	}
 
 	/**

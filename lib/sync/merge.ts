@@ -69,34 +69,26 @@ export interface FieldMerge {
 
 type Value = SnapshotValue | undefined;
 
-/** One field's verdict: where the value flows (if anywhere) and the value both sides agree on. */
-interface FieldOutcome {
-	flowsTo?: SyncApp;
-	/** The value both sides hold after the write; the base when the sides stay apart. */
-	agreed: Value;
-	conflict?: FieldConflict;
-}
-
 /** Whether a side's value counts as changed against the base (see the file comment). */
 function changed(value: Value, base: Value, mayFlow: boolean, emptyOverwrites: boolean): boolean {
 	return mayFlow && !sameSnapshotValue(value, base) && (value !== undefined || emptyOverwrites);
 }
 
-function mergeField(field: string, google: Value, dynamics: Value, base: Value, fromGoogle: boolean, fromDynamics: boolean, input: MergeInput): FieldOutcome {
+/** Where one field's value flows: nowhere (the sides are equal, or apart with no change that may flow), either way, or, changed on both sides, as a conflict the winner takes. */
+type Flow = 'equal' | 'apart' | 'toGoogle' | 'toDynamics' | 'conflict';
+
+function flowOf(google: Value, dynamics: Value, base: Value, fromGoogle: boolean, fromDynamics: boolean, input: MergeInput): Flow {
 	// Equal on both sides (unchanged, or changed alike): nothing to write.
-	if (sameSnapshotValue(google, dynamics)) return { agreed: google };
+	if (sameSnapshotValue(google, dynamics)) return 'equal';
 	const googleChanged = changed(google, base, fromGoogle, input.emptyOverwrites);
 	const dynamicsChanged = changed(dynamics, base, fromDynamics, input.emptyOverwrites);
 	// Changed on both sides, differently: the winning app's value flows to the other.
-	if (googleChanged && dynamicsChanged) {
-		const winner = input.winner;
-		return { flowsTo: otherApp(winner), agreed: winner === 'google' ? google : dynamics, conflict: { field, winner } };
-	}
+	if (googleChanged && dynamicsChanged) return 'conflict';
 	// Changed on one side only: that side's value flows.
-	if (googleChanged) return { flowsTo: 'dynamics', agreed: google };
-	if (dynamicsChanged) return { flowsTo: 'google', agreed: dynamics };
+	if (googleChanged) return 'toDynamics';
+	if (dynamicsChanged) return 'toGoogle';
 	// Apart, but neither difference may flow: both sides keep their values.
-	return { agreed: base };
+	return 'apart';
 }
 
 function trackedFields(snapshots: SyncSnapshot[]): { fields: readonly string[]; extraFields: string[] } {
@@ -137,14 +129,20 @@ export function mergeSnapshots(input: MergeInput): FieldMerge {
 		}
 		const google = input.google.fields[field];
 		const dynamics = input.dynamics.fields[field];
-		const outcome = mergeField(field, google, dynamics, base, fromGoogle, fromDynamics, input);
-		if (outcome.flowsTo === 'google') result.toGoogle.push(field);
-		if (outcome.flowsTo === 'dynamics') result.toDynamics.push(field);
-		if (outcome.conflict) result.conflicts.push(outcome.conflict);
-		if (outcome.agreed !== undefined) snapshot.fields[field] = outcome.agreed;
+		// The verdict without an object per field: where the value flows, and the value both sides hold after the write (the base when they stay apart).
+		let flow = flowOf(google, dynamics, base, fromGoogle, fromDynamics, input);
+		let agreed: Value;
+		if (flow === 'conflict') {
+			result.conflicts.push({ field, winner: input.winner });
+			flow = input.winner === 'google' ? 'toDynamics' : 'toGoogle';
+			agreed = input.winner === 'google' ? google : dynamics;
+		} else agreed = flow === 'toGoogle' ? dynamics : flow === 'toDynamics' || flow === 'equal' ? google : base;
+		if (flow === 'toGoogle') result.toGoogle.push(field);
+		if (flow === 'toDynamics') result.toDynamics.push(field);
+		if (agreed !== undefined) snapshot.fields[field] = agreed;
 		// Written to one side only, a value bound for the other keeps the base (on a first sync, that side's own value).
-		const ifOnlyGoogleValue = outcome.flowsTo === 'dynamics' ? (input.last ? base : dynamics) : outcome.agreed;
-		const ifOnlyDynamicsValue = outcome.flowsTo === 'google' ? (input.last ? base : google) : outcome.agreed;
+		const ifOnlyGoogleValue = flow === 'toDynamics' ? (input.last ? base : dynamics) : agreed;
+		const ifOnlyDynamicsValue = flow === 'toGoogle' ? (input.last ? base : google) : agreed;
 		if (ifOnlyGoogleValue !== undefined) ifOnlyGoogle.fields[field] = ifOnlyGoogleValue;
 		if (ifOnlyDynamicsValue !== undefined) ifOnlyDynamics.fields[field] = ifOnlyDynamicsValue;
 	}

@@ -144,15 +144,31 @@ export function googleSnapshot(person: GooglePerson, extraFields: readonly strin
 	return { fields, extraFields: [...plan.extras] };
 }
 
-/** The clientData value for a snapshot: compact JSON, fields in a stable order. */
+/** Whether a snapshot's fields are already in the stable order (SNAPSHOT_FIELDS, then the extras), as snapshots made here mostly are. */
+function inStableOrder(snapshot: SyncSnapshot): boolean {
+	let position = 0;
+	let extra = 0;
+	for (const name in snapshot.fields) {
+		while (position < SNAPSHOT_FIELDS.length && SNAPSHOT_FIELDS[position] !== name) position++;
+		if (position < SNAPSHOT_FIELDS.length) continue;
+		// Past SNAPSHOT_FIELDS: an extra field, in the order of its first mention, and not one of them.
+		const at = snapshot.extraFields.indexOf(name);
+		if (at < extra || SNAPSHOT_FIELDS.includes(name)) return false;
+		extra = at;
+	}
+	return true;
+}
+
+/** The clientData value for a snapshot: compact JSON, fields in a stable order (untracked ones left out). */
 export function encodeSnapshot(snapshot: SyncSnapshot): string {
-	const fields: Record<string, SnapshotValue> = {};
-	const put = (name: string) => {
-		const value = snapshot.fields[name];
-		if (value !== undefined) fields[name] = value;
-	};
-	for (const name of SNAPSHOT_FIELDS) put(name);
-	for (const name of snapshot.extraFields) put(name);
+	let fields = snapshot.fields;
+	if (!inStableOrder(snapshot)) {
+		fields = {};
+		for (const name of [...SNAPSHOT_FIELDS, ...snapshot.extraFields]) {
+			const value = snapshot.fields[name];
+			if (value !== undefined) fields[name] = value;
+		}
+	}
 	return JSON.stringify(snapshot.extraFields.length > 0 ? { v: FORMAT_VERSION, f: fields, x: snapshot.extraFields } : { v: FORMAT_VERSION, f: fields });
 }
 

@@ -179,6 +179,19 @@ describe('encodeSnapshot / decodeSnapshot', () => {
 		expect(encodeSnapshot(snapshot)).toMatch(/^\{"v":1,"f":\{"names.givenName":"Jan","names.familyName":"van der Berg",.*\},"x":\["userDefined:Source"\]\}$/);
 	});
 
+	it('leaves out untracked fields and writes extras in the order they are first named, whatever the fields\' order', () => {
+		const encode = (fields: Record<string, string>, extraFields: string[]) => encodeSnapshot({ fields, extraFields });
+		const expected = (extraFields: string[]) => JSON.stringify({ v: 1, f: { 'names.givenName': 'Jan', 'userDefined:A': 'a', 'userDefined:B': 'b' }, x: extraFields });
+		const named = ['userDefined:A', 'userDefined:B', 'userDefined:A'];
+
+		expect(encode({ 'names.givenName': 'Jan', 'userDefined:A': 'a', 'userDefined:B': 'b' }, named)).toBe(expected(named));
+		expect(encode({ 'names.givenName': 'Jan', 'userDefined:B': 'b', 'userDefined:A': 'a' }, named)).toBe(expected(named));
+		expect(encode({ 'userDefined:B': 'b', 'names.givenName': 'Jan', untracked: 'x', 'userDefined:A': 'a' }, named)).toBe(expected(named));
+		// A snapshot field named among the extras still goes first.
+		const withSnapshotField = ['userDefined:A', 'names.givenName', 'userDefined:B'];
+		expect(encode({ 'userDefined:A': 'a', 'names.givenName': 'Jan', 'userDefined:B': 'b' }, withSnapshotField)).toBe(expected(withSnapshotField));
+	});
+
 	it('reads nothing from a missing, foreign or damaged value', () => {
 		for (const value of [undefined, '', 'c0ffee', '{"v":2,"f":{}}', '{"v":1}', '{"v":1,"f":[]}', '[1]', 'null', 42]) {
 			expect(decodeSnapshot(value)).toBeUndefined();
