@@ -108,15 +108,28 @@ export class ContactIndex {
 	 */
 	put(person: Person, resourceName = person.resourceName): MatchKeys | undefined {
 		if (!resourceName) return undefined;
-		this.remove(resourceName);
 		// Linking a contact to a profile (a verified email) may give it a new resource name.
-		for (const previous of person.metadata?.previousResourceNames ?? []) this.remove(previous);
-		if (person.metadata?.deleted) return undefined;
+		for (const previous of person.metadata?.previousResourceNames ?? []) if (previous !== resourceName) this.remove(previous);
+		if (person.metadata?.deleted) {
+			this.remove(resourceName);
+			return undefined;
+		}
 		const keys = matchKeysOf(person);
+		// Listed again as the index knows it (a run's own writes come back in the next listing): nothing to redo.
+		if (this.holdsAlone(resourceName, keys)) return keys;
+		this.remove(resourceName);
 		this.contacts.set(resourceName, keys);
 		for (const email of keys.emails) addTo(this.byEmail, email, resourceName);
 		if (keys.link) addTo(this.byLink, keys.link, resourceName);
 		return keys;
+	}
+
+	/** Whether the contact is indexed by exactly these keys, each naming it alone: a key several contacts share is put anew, which moves this one last among them, as always. */
+	private holdsAlone(resourceName: string, keys: MatchKeys): boolean {
+		const known = this.contacts.get(resourceName);
+		if (!known || known.link !== keys.link || known.emails.length !== keys.emails.length) return false;
+		if (keys.link !== undefined && this.byLink.get(keys.link) !== resourceName) return false;
+		return keys.emails.every((email, position) => known.emails[position] === email && this.byEmail.get(email) === resourceName);
 	}
 
 	remove(resourceName: string): void {

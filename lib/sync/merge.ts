@@ -112,10 +112,13 @@ function scopeSet(list: readonly string[] | undefined): ReadonlySet<string> | un
 /** Merges the two sides' values against the last synced ones (see the file comment for the rules). */
 export function mergeSnapshots(input: MergeInput): FieldMerge {
 	const { fields, extraFields } = trackedFields(input.last ? [input.google, input.dynamics, input.last] : [input.google, input.dynamics]);
-	const snapshot: SyncSnapshot = { fields: {}, extraFields };
-	const ifOnlyGoogle: SyncSnapshot = { fields: {}, extraFields };
-	const ifOnlyDynamics: SyncSnapshot = { fields: {}, extraFields };
-	const result: FieldMerge = { toGoogle: [], toDynamics: [], conflicts: [], snapshot, snapshotIfOnly: { google: ifOnlyGoogle, dynamics: ifOnlyDynamics } };
+	const agreedFields: Record<string, SnapshotValue> = {};
+	// The one-side snapshots mostly hold the agreed values: each is built apart only from the first field where it differs.
+	let ifOnlyGoogle: Record<string, SnapshotValue> | undefined;
+	let ifOnlyDynamics: Record<string, SnapshotValue> | undefined;
+	const toGoogleFields: string[] = [];
+	const toDynamicsFields: string[] = [];
+	const conflicts: FieldConflict[] = [];
 	const [toDynamics, toGoogle] = [scopeSet(input.scope?.toDynamics), scopeSet(input.scope?.toGoogle)];
 	const last = input.last?.fields;
 	for (const field of fields) {
@@ -124,7 +127,11 @@ export function mergeSnapshots(input: MergeInput): FieldMerge {
 		const fromDynamics = toGoogle === undefined || toGoogle.has(field);
 		if (!fromGoogle && !fromDynamics) {
 			// Not carried either way: the base stays as it was.
-			if (base !== undefined) snapshot.fields[field] = ifOnlyGoogle.fields[field] = ifOnlyDynamics.fields[field] = base;
+			if (base !== undefined) {
+				agreedFields[field] = base;
+				if (ifOnlyGoogle) ifOnlyGoogle[field] = base;
+				if (ifOnlyDynamics) ifOnlyDynamics[field] = base;
+			}
 			continue;
 		}
 		const google = input.google.fields[field];
@@ -133,20 +140,28 @@ export function mergeSnapshots(input: MergeInput): FieldMerge {
 		let flow = flowOf(google, dynamics, base, fromGoogle, fromDynamics, input);
 		let agreed: Value;
 		if (flow === 'conflict') {
-			result.conflicts.push({ field, winner: input.winner });
+			conflicts.push({ field, winner: input.winner });
 			flow = input.winner === 'google' ? 'toDynamics' : 'toGoogle';
 			agreed = input.winner === 'google' ? google : dynamics;
 		} else agreed = flow === 'toGoogle' ? dynamics : flow === 'toDynamics' || flow === 'equal' ? google : base;
-		if (flow === 'toGoogle') result.toGoogle.push(field);
-		if (flow === 'toDynamics') result.toDynamics.push(field);
-		if (agreed !== undefined) snapshot.fields[field] = agreed;
+		if (flow === 'toGoogle') toGoogleFields.push(field);
+		if (flow === 'toDynamics') toDynamicsFields.push(field);
 		// Written to one side only, a value bound for the other keeps the base (on a first sync, that side's own value).
 		const ifOnlyGoogleValue = flow === 'toDynamics' ? (input.last ? base : dynamics) : agreed;
 		const ifOnlyDynamicsValue = flow === 'toGoogle' ? (input.last ? base : google) : agreed;
-		if (ifOnlyGoogleValue !== undefined) ifOnlyGoogle.fields[field] = ifOnlyGoogleValue;
-		if (ifOnlyDynamicsValue !== undefined) ifOnlyDynamics.fields[field] = ifOnlyDynamicsValue;
+		if (!ifOnlyGoogle && ifOnlyGoogleValue !== agreed) ifOnlyGoogle = { ...agreedFields };
+		if (!ifOnlyDynamics && ifOnlyDynamicsValue !== agreed) ifOnlyDynamics = { ...agreedFields };
+		if (agreed !== undefined) agreedFields[field] = agreed;
+		if (ifOnlyGoogle && ifOnlyGoogleValue !== undefined) ifOnlyGoogle[field] = ifOnlyGoogleValue;
+		if (ifOnlyDynamics && ifOnlyDynamicsValue !== undefined) ifOnlyDynamics[field] = ifOnlyDynamicsValue;
 	}
-	return result;
+	return {
+		toGoogle: toGoogleFields,
+		toDynamics: toDynamicsFields,
+		conflicts,
+		snapshot: { fields: agreedFields, extraFields },
+		snapshotIfOnly: { google: { fields: ifOnlyGoogle ?? { ...agreedFields }, extraFields }, dynamics: { fields: ifOnlyDynamics ?? { ...agreedFields }, extraFields } },
+	};
 }
 
 /** Whether two snapshots hold the same values (a snapshot that needs no write). */
