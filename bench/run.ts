@@ -3,8 +3,9 @@
  * simulators with a fixed latency added to each request. Prints a table and writes
  * bench/results.json and bench/chart.svg (time against contact count).
  *
- * Full: initial sync at 1,000, 10,000 and 100,000 contacts, incremental polls on 10,000 and 100,000
- * contact orgs. --quick: 1,000 and 10,000 contacts, incremental polls on 1,000 and 10,000 contact orgs.
+ * Full: initial sync at 1,000, 10,000 (three runs each, ours and the built-in way: the median counts)
+ * and 100,000 contacts, incremental polls on 10,000 and 100,000 contact orgs. --quick: one run at
+ * 1,000 and 10,000 contacts, incremental polls on 1,000 and 10,000 contact orgs.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -20,6 +21,20 @@ const USAGE = 'usage: npm run bench -- [--quick] [--latency-ms N (default 20)]';
 const GIB = 1024 ** 3;
 /** Sizes the built-in way runs at (it sends a request per contact: 100,000 would take over half an hour). */
 const BUILTIN_SIZES = [1_000, 10_000];
+/**
+ * Runs of each initial sync up to 10,000 contacts in a full bench, the median reported: the machine's
+ * noise moves single runs by ±20% (the built-in way's by more), and the time target is a ratio of two.
+ */
+const RUNS_PER_SIZE = 3;
+const REPEATED_UP_TO = 10_000;
+
+/** `runs` runs (one above REPEATED_UP_TO contacts): the one with the median wall time, with every run's time. */
+async function medianRun<T extends { wallMs: number }>(contacts: number, runs: number, run: () => Promise<T>): Promise<T & { wallMsRuns: number[] }> {
+	const results: T[] = [];
+	for (let index = 0; index < (contacts <= REPEATED_UP_TO ? runs : 1); index++) results.push(await run());
+	const sorted = [...results].sort((a, b) => a.wallMs - b.wallMs);
+	return { ...sorted[Math.floor(sorted.length / 2)], wallMsRuns: results.map((result) => Math.round(result.wallMs)) };
+}
 
 interface BenchOptions {
 	quick: boolean;
@@ -55,6 +70,8 @@ function rerunTrustingTestCa(): boolean {
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
 const seconds = (ms: number) => Math.round(ms / 10) / 100;
+/** Every run's wall time, e.g. "4.9 / 5.05 / 5.2". */
+const runSeconds = (runs: number[]) => runs.map(seconds).join(' / ');
 
 function logicRow(name: string, run: LogicRun): Array<string | number> {
 	return [name, seconds(run.filterMs), seconds(run.mappingMs), Math.round(run.contactsPerSecond), seconds(run.cpuMs), Math.round(run.contactsPerCpuSecond)];
@@ -75,19 +92,20 @@ async function main(): Promise<void> {
 	const incrementalOrgs = options.quick ? [1_000, 10_000] : [10_000, 100_000];
 	const changeCounts = options.quick ? [0, 50, 500] : [0, 50, 5_000];
 	const throughputContacts = options.quick ? 10_000 : 50_000;
+	const runsPerSize = options.quick ? 1 : RUNS_PER_SIZE;
 
-	const initialSync: Array<InitialSyncResult & { minimum: ReturnType<typeof minimumRequests>; requestsToMinimum: number; templateFloor: ReturnType<typeof templateFloor>; requestsToTemplateFloor: number }> = [];
+	const initialSync: Array<InitialSyncResult & { wallMsRuns: number[]; minimum: ReturnType<typeof minimumRequests>; requestsToMinimum: number; templateFloor: ReturnType<typeof templateFloor>; requestsToTemplateFloor: number }> = [];
 	for (const contacts of syncSizes) {
 		log(`initial sync, ours: ${contacts} contacts`);
-		const result = await oursInitialSync(contacts, options.latencyMs);
+		const result = await medianRun(contacts, runsPerSize, () => oursInitialSync(contacts, options.latencyMs));
 		const minimum = minimumRequests(contacts);
 		const floor = templateFloor(contacts, result.unsubscribedContacts);
 		initialSync.push({ ...result, minimum, requestsToMinimum: ratio(result.requests.total, minimum.total), templateFloor: floor, requestsToTemplateFloor: ratio(result.requests.total, floor.total) });
 	}
-	const builtinWay: Array<BuiltinWayResult & { oursToBuiltin: { requests: number; time: number } }> = [];
+	const builtinWay: Array<BuiltinWayResult & { wallMsRuns: number[]; oursToBuiltin: { requests: number; time: number } }> = [];
 	for (const contacts of BUILTIN_SIZES) {
 		log(`initial sync, built-in nodes in n8n: ${contacts} contacts`);
-		const result = await builtinWayInitialSync(contacts, options.latencyMs);
+		const result = await medianRun(contacts, runsPerSize, () => builtinWayInitialSync(contacts, options.latencyMs));
 		const ours = initialSync.find((run) => run.contacts === contacts) as InitialSyncResult;
 		builtinWay.push({ ...result, oursToBuiltin: { requests: ratio(ours.requests.total, result.requests.total), time: ratio(ours.wallMs, result.wallMs) } });
 	}
@@ -105,7 +123,12 @@ async function main(): Promise<void> {
 	const atTenThousand = builtinWay.find((run) => run.contacts === 10_000) as (typeof builtinWay)[number];
 	const targets = {
 		tenThousand20xFewerRequestsThanBuiltin: { met: atTenThousand.oursToBuiltin.requests <= 1 / 20, fewerRequestsFactor: ratio(1, atTenThousand.oursToBuiltin.requests) },
-		tenThousand10xLessTimeThanBuiltin: { met: atTenThousand.oursToBuiltin.time <= 1 / 10, lessTimeFactor: ratio(1, atTenThousand.oursToBuiltin.time) },
+		tenThousand10xLessTimeThanBuiltin: (() => {
+			const ours = initialSync.find((run) => run.contacts === 10_000) as (typeof initialSync)[number];
+			// From the wall times themselves, not the rounded ratio in the table.
+			const lessTimeFactor = atTenThousand.wallMs / ours.wallMs;
+			return { met: lessTimeFactor >= 10, lessTimeFactor: ratio(lessTimeFactor, 1), oursRunsMs: ours.wallMsRuns, builtinRunsMs: atTenThousand.wallMsRuns };
+		})(),
 		requestsWithin1_1xMinimum: {
 			met: initialSync.every((run) => run.requestsToMinimum <= 1.1),
 			worst: Math.max(...initialSync.map((run) => run.requestsToMinimum)),
@@ -156,7 +179,7 @@ async function main(): Promise<void> {
 	console.log(`\nInitial sync, Dynamics 365 → Google Contacts (${options.latencyMs} ms added per request)`);
 	console.log(
 		table(
-			['contacts', 'requests', 'API minimum', 'ours / minimum', "template's floor", 'ours / floor', 'wall time (s)', 'contacts/s', 'peak RSS (MiB)'],
+			['contacts', 'requests', 'API minimum', 'ours / minimum', "template's floor", 'ours / floor', 'wall time (s, median)', 'runs (s)', 'contacts/s', 'peak RSS (MiB)'],
 			initialSync.map((run) => [
 				run.contacts,
 				run.requests.total,
@@ -165,6 +188,7 @@ async function main(): Promise<void> {
 				run.templateFloor.total,
 				run.requestsToTemplateFloor,
 				seconds(run.wallMs),
+				runSeconds(run.wallMsRuns),
 				Math.round(run.contactsPerSecond),
 				Math.round(run.peakRssBytes / 2 ** 20),
 			]),
@@ -176,8 +200,8 @@ async function main(): Promise<void> {
 	console.log('\nThe same job from built-in nodes in n8n (HTTP Request paging, Split Out, Filter, Edit Fields, HTTP Request per contact)');
 	console.log(
 		table(
-			['contacts', 'requests', 'wall time (s)', 'contacts/s', 'peak RSS (MiB)', 'ours / built-in: requests', 'ours / built-in: time'],
-			builtinWay.map((run) => [run.contacts, run.requests.total, seconds(run.wallMs), Math.round(run.contactsPerSecond), Math.round(run.peakRssBytes / 2 ** 20), run.oursToBuiltin.requests, run.oursToBuiltin.time]),
+			['contacts', 'requests', 'wall time (s, median)', 'runs (s)', 'contacts/s', 'peak RSS (MiB)', 'ours / built-in: requests', 'ours / built-in: time'],
+			builtinWay.map((run) => [run.contacts, run.requests.total, seconds(run.wallMs), runSeconds(run.wallMsRuns), Math.round(run.contactsPerSecond), Math.round(run.peakRssBytes / 2 ** 20), run.oursToBuiltin.requests, run.oursToBuiltin.time]),
 		),
 	);
 	console.log('\nIncremental poll (requests / time until the changes are emitted): ours (change tracking) vs a "modified on" full scan');
