@@ -183,14 +183,24 @@ export class GoogleContactsClient {
 		};
 	}
 
-	/** Every page of a listing, in order; the last one carries nextSyncToken when requested. */
-	async *listConnections(request: Omit<ListConnectionsRequest, 'pageToken'>): AsyncGenerator<ConnectionsPage> {
-		let pageToken: string | undefined;
-		do {
-			const page = await this.listConnectionsPage({ ...request, pageToken });
-			yield page;
-			pageToken = page.nextPageToken;
-		} while (pageToken);
+	/**
+	 * Every page of a listing from `pageToken` on (default: the first), in order; the last one carries
+	 * nextSyncToken when requested. The next page is asked for before this one is handed over, so it is on
+	 * the wire while the caller works on this one (one read at a time still; a caller that stops early
+	 * leaves one read unused).
+	 */
+	async *listConnections(request: ListConnectionsRequest): AsyncGenerator<ConnectionsPage> {
+		let next: Promise<ConnectionsPage> | undefined = this.listConnectionsPage(request);
+		try {
+			while (next) {
+				const page: ConnectionsPage = await next;
+				next = page.nextPageToken ? this.listConnectionsPage({ ...request, pageToken: page.nextPageToken }) : undefined;
+				yield page;
+			}
+		} finally {
+			// A caller that stopped early (or failed) no longer waits for the page read ahead: its failure is nobody's.
+			next?.catch(() => undefined);
+		}
 	}
 
 	/** The contact, or undefined when it does not exist (any more). */

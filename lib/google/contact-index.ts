@@ -13,7 +13,7 @@
  */
 import { LINK_KEYS } from '../mapping/mapper';
 import { normalizeEmail } from '../mapping/normalize';
-import { PEOPLE_LIMITS, type GoogleContactsClient, type Person } from './client';
+import { PEOPLE_LIMITS, type ConnectionsPage, type GoogleContactsClient, type Person } from './client';
 import { GooglePeopleError } from './errors';
 
 /**
@@ -178,17 +178,20 @@ export class ContactIndex {
 		this.syncToken = undefined;
 		const startedAt = Date.now();
 		const built = new ContactIndex();
-		let first = true;
 		let nextSyncToken: string | undefined;
-		for await (const page of google.listConnections({ personFields: SYNC_PERSON_FIELDS, requestSyncToken: true, pageSize: PEOPLE_LIMITS.pageSize })) {
-			if (first && page.nextPageToken && options.abandonFullListing?.(page.totalItems ?? 0)) return 'abandoned';
-			first = false;
+		const take = (page: ConnectionsPage) => {
 			for (const person of page.people) {
 				const keys = built.put(person);
 				options.seen?.(person, keys ?? matchKeysOf(person));
 			}
 			nextSyncToken = page.nextSyncToken;
-		}
+		};
+		const request = { personFields: SYNC_PERSON_FIELDS, requestSyncToken: true, pageSize: PEOPLE_LIMITS.pageSize };
+		// The first page alone: the account's size it tells decides whether a second is asked for at all.
+		const first = await google.listConnectionsPage(request);
+		if (first.nextPageToken && options.abandonFullListing?.(first.totalItems ?? 0)) return 'abandoned';
+		take(first);
+		if (first.nextPageToken) for await (const page of google.listConnections({ ...request, pageToken: first.nextPageToken })) take(page);
 		({ contacts: this.contacts, byEmail: this.byEmail, byLink: this.byLink } = built);
 		this.syncToken = nextSyncToken;
 		this.fullListingAt = startedAt;

@@ -48,6 +48,38 @@ describe('listing', () => {
 		expect(sim.counters.snapshot()['people.connections.list']).toBe(12);
 	});
 
+	test('the next page is on the wire while the caller works on this one; a caller that stops early leaves one read unused', async () => {
+		const listed = () => sim.counters.snapshot()['people.connections.list'] ?? 0;
+		const requestedWhileHeld: number[] = [];
+		for await (const page of clientFor(sim).listConnections({ personFields: ['names'] })) {
+			// Held until the read ahead reaches the simulator (bounded: a listing without read-ahead never gets there).
+			for (let waited = 0; listed() <= requestedWhileHeld.length + 1 && page.nextPageToken && waited < 5000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+			requestedWhileHeld.push(listed());
+		}
+		// 12 pages of 1,000: each held while the next was asked for; the last alone.
+		expect(requestedWhileHeld).toEqual([...Array.from({ length: 11 }, (_, page) => page + 2), 12]);
+
+		const inner = nodeHttpTransport();
+		let reads = 0;
+		// The read ahead is refused; the caller has gone by then: nobody hears of it.
+		const refused = { status: 400, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: { code: 400, message: 'Request contains an invalid argument.', status: 'INVALID_ARGUMENT' } }) };
+		const transport: HttpTransport = async (request) => (++reads === 2 ? refused : inner(request));
+		const unhandled: unknown[] = [];
+		const onUnhandled = (reason: unknown) => unhandled.push(reason);
+		process.on('unhandledRejection', onUnhandled);
+		try {
+			for await (const page of clientFor(sim, { transport }).listConnections({ personFields: ['names'] })) {
+				expect(page.people).toHaveLength(1000);
+				break;
+			}
+			await new Promise((resolve) => setTimeout(resolve, 200));
+		} finally {
+			process.off('unhandledRejection', onUnhandled);
+		}
+		expect(reads).toBe(2);
+		expect(unhandled).toEqual([]);
+	});
+
 	test('injected 429s and 503s are retried (Retry-After honoured) and the listing still completes', async () => {
 		// Counted rules on one route play in order: two 429s (Retry-After: 2), two 503s, one dropped connection.
 		sim.faults.add({ route: 'people.connections.list', status: 429, retryAfterSeconds: 2, count: 2 });
