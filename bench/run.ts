@@ -121,13 +121,16 @@ async function main(): Promise<void> {
 	const [smallOrg, largeOrg] = incremental;
 	const quietRequests = (result: IncrementalResult) => result.ours.map((poll) => poll.requests);
 	const atTenThousand = builtinWay.find((run) => run.contacts === 10_000) as (typeof builtinWay)[number];
+	const oursAtTenThousand = initialSync.find((run) => run.contacts === 10_000) as (typeof initialSync)[number];
 	const targets = {
-		tenThousand20xFewerRequestsThanBuiltin: { met: atTenThousand.oursToBuiltin.requests <= 1 / 20, fewerRequestsFactor: ratio(1, atTenThousand.oursToBuiltin.requests) },
+		// Both factors from the counts and wall times themselves, not the table's rounded ratios.
+		tenThousand20xFewerRequestsThanBuiltin: (() => {
+			const fewerRequestsFactor = atTenThousand.requests.total / oursAtTenThousand.requests.total;
+			return { met: fewerRequestsFactor >= 20, fewerRequestsFactor: ratio(fewerRequestsFactor, 1) };
+		})(),
 		tenThousand10xLessTimeThanBuiltin: (() => {
-			const ours = initialSync.find((run) => run.contacts === 10_000) as (typeof initialSync)[number];
-			// From the wall times themselves, not the rounded ratio in the table.
-			const lessTimeFactor = atTenThousand.wallMs / ours.wallMs;
-			return { met: lessTimeFactor >= 10, lessTimeFactor: ratio(lessTimeFactor, 1), oursRunsMs: ours.wallMsRuns, builtinRunsMs: atTenThousand.wallMsRuns };
+			const lessTimeFactor = atTenThousand.wallMs / oursAtTenThousand.wallMs;
+			return { met: lessTimeFactor >= 10, lessTimeFactor: ratio(lessTimeFactor, 1), oursRunsMs: oursAtTenThousand.wallMsRuns, builtinRunsMs: atTenThousand.wallMsRuns };
 		})(),
 		requestsWithin1_1xMinimum: {
 			met: initialSync.every((run) => run.requestsToMinimum <= 1.1),
