@@ -49,8 +49,9 @@ const STANDARD_TYPES: Record<string, string[]> = {
 };
 
 /** Values the server computes; a client that sends them back (after a read) has them replaced. */
-const OUTPUT_ONLY_ITEM_PROPERTIES = new Set(['formattedType', 'canonicalForm', 'displayName', 'displayNameLastFirst', 'contactGroupId', 'formattedProtocol']);
+const OUTPUT_ONLY_ITEM_PROPERTIES = ['formattedType', 'canonicalForm', 'displayName', 'displayNameLastFirst', 'contactGroupId', 'formattedProtocol'];
 
+const OUTPUT_ONLY_SET = new Set(OUTPUT_ONLY_ITEM_PROPERTIES);
 const CJK = /[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]/;
 
 function spelledOut(type: string): string {
@@ -113,19 +114,35 @@ function fillAddress(address: Item): void {
 	if (formatted) address.formattedValue = formatted;
 }
 
-function validateDate(date: unknown, path: string): void {
+/** Where an item sits in the request, for error messages only (built when one is thrown, not for every item). */
+function itemPath(path: string, field: string, index: number): string {
+	return `${path}.${field}[${index}]`;
+}
+
+function validateDate(date: unknown, path: string, field: string, index: number, property: string): void {
 	if (date === undefined || date === null) return;
 	const { year = 0, month = 0, day = 0 } = date as people_v1.Schema$Date;
 	const valid = [year, month, day].every((part) => Number.isInteger(part)) && year! >= 0 && year! <= 9999 && month! >= 0 && month! <= 12 && day! >= 0 && day! <= 31;
-	if (!valid) throw invalidArgument(`Invalid value at '${path}': a date needs year 0..9999, month 0..12 and day 0..31.`);
+	if (!valid) throw invalidArgument(`Invalid value at '${itemPath(path, field, index)}.${property}': a date needs year 0..9999, month 0..12 and day 0..31.`);
 }
 
-function normalizeItem(field: string, item: Item, sourceId: string, primary: boolean, path: string): Item {
-	const normalized: Item = copyJson(item);
-	// Only what is there is deleted: a delete costs a runtime call even when the property is absent, as it mostly is.
-	for (const key of Object.keys(normalized)) if (OUTPUT_ONLY_ITEM_PROPERTIES.has(key)) delete normalized[key];
+/** The metadata Google gives a contact's items; one object of each kind serves all items of a person, as a stored person is never edited in place. */
+interface ItemMetadata {
+	primary: people_v1.Schema$FieldMetadata;
+	other: people_v1.Schema$FieldMetadata;
+}
+
+function itemMetadata(sourceId: string): ItemMetadata {
 	const source = { type: 'CONTACT', id: sourceId };
-	normalized.metadata = primary ? { primary: true, sourcePrimary: true, source } : { source };
+	return { primary: { primary: true, sourcePrimary: true, source }, other: { source } };
+}
+
+/** `item` normalised: in place when `inPlace` (the simulator's own object, parsed from a request body), else a copy. */
+function normalizeItem(field: string, item: Item, inPlace: boolean, metadata: people_v1.Schema$FieldMetadata, path: string, index: number): Item {
+	const normalized: Item = inPlace ? item : copyJson(item);
+	// Only what is there is deleted: a delete costs a runtime call even when the property is absent, as it mostly is.
+	for (const key of Object.keys(normalized)) if (OUTPUT_ONLY_SET.has(key)) delete normalized[key];
+	normalized.metadata = metadata;
 	const type = formattedType(field, normalized.type);
 	if (type) normalized.formattedType = type;
 	if (field === 'names') fillName(normalized);
@@ -135,17 +152,17 @@ function normalizeItem(field: string, item: Item, sourceId: string, primary: boo
 	}
 	if (field === 'addresses') fillAddress(normalized);
 	if (field === 'biographies' && !normalized.contentType) normalized.contentType = 'TEXT_PLAIN';
-	if (field === 'birthdays' || field === 'events') validateDate(normalized.date, `${path}.date`);
+	if (field === 'birthdays' || field === 'events') validateDate(normalized.date, path, field, index, 'date');
 	if (field === 'organizations') {
-		validateDate(normalized.startDate, `${path}.startDate`);
-		validateDate(normalized.endDate, `${path}.endDate`);
+		validateDate(normalized.startDate, path, field, index, 'startDate');
+		validateDate(normalized.endDate, path, field, index, 'endDate');
 	}
 	if ((field === 'userDefined' || field === 'clientData') && (typeof normalized.key !== 'string' || normalized.key === '')) {
-		throw invalidArgument(`Invalid value at '${path}': ${field} entries need a non-empty key.`);
+		throw invalidArgument(`Invalid value at '${itemPath(path, field, index)}': ${field} entries need a non-empty key.`);
 	}
 	if (field === 'memberships') {
 		const resourceName = (normalized.contactGroupMembership as people_v1.Schema$ContactGroupMembership | undefined)?.contactGroupResourceName;
-		if (!resourceName) throw invalidArgument(`Invalid value at '${path}': only contactGroupMembership.contactGroupResourceName can be used to modify memberships.`);
+		if (!resourceName) throw invalidArgument(`Invalid value at '${itemPath(path, field, index)}': only contactGroupMembership.contactGroupResourceName can be used to modify memberships.`);
 		normalized.contactGroupMembership = { contactGroupId: resourceName.replace(/^contactGroups\//, ''), contactGroupResourceName: resourceName };
 		delete normalized.domainMembership;
 	}
@@ -166,18 +183,41 @@ export function validatePersonShape(person: unknown, path: string): asserts pers
 	}
 }
 
+export interface NormalizeOptions {
+	/** Items for the fields `person` has none in (never edited: they are copied). */
+	fallback?: Person;
+	/** `person` is the simulator's own (parsed from a request body): its lists and items are normalised in place, not copied. */
+	inPlace?: boolean;
+}
+
 /**
  * The stored form of the given writable fields of `person`, with output-only values filled in. A field
  * without items takes those of `fallback`, if any; else it is left out: nothing is stored for it (an update clears it).
  */
-export function normalizeFields(person: Person, fields: Iterable<string>, sourceId: string, path: string, fallback: Person = {}): Person {
+export function normalizeFields(person: Person, fields: Iterable<string>, sourceId: string, path: string, options: NormalizeOptions = {}): Person {
 	const stored: Record<string, Item[]> = {};
+	let metadata: ItemMetadata | undefined;
 	for (const field of fields) {
-		let items = (person as Record<string, unknown>)[field] as Item[] | null | undefined;
-		if (!items?.length) items = (fallback as Record<string, unknown>)[field] as Item[] | undefined;
+		let items = (person as Record<string, unknown>)[field] as Array<Item | null> | null | undefined;
+		let inPlace = options.inPlace === true;
+		if (!items?.length && options.fallback) {
+			items = (options.fallback as Record<string, unknown>)[field] as Item[] | undefined;
+			inPlace = false;
+		}
 		if (!items?.length) continue;
-		const primaryIndex = Math.max(0, items.findIndex((item) => item?.metadata?.primary === true));
-		stored[field] = items.map((item, index) => normalizeItem(field, item ?? {}, sourceId, index === primaryIndex, `${path}.${field}[${index}]`));
+		metadata ??= itemMetadata(sourceId);
+		let primaryIndex = 0;
+		for (let index = 0; index < items.length; index++) {
+			if (items[index]?.metadata?.primary === true) {
+				primaryIndex = index;
+				break;
+			}
+		}
+		const normalized: Item[] = inPlace ? (items as Item[]) : [];
+		for (let index = 0; index < items.length; index++) {
+			normalized[index] = normalizeItem(field, items[index] ?? {}, inPlace, index === primaryIndex ? metadata.primary : metadata.other, path, index);
+		}
+		stored[field] = normalized;
 	}
 	return stored as Person;
 }

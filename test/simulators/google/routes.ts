@@ -202,7 +202,7 @@ function peopleRoutes(state: GoogleState): Record<string, Handler> {
 		},
 		'people.createContact': (request) => {
 			const fields = personFieldsOrAll(request);
-			const person = state.createContact(request.body.length ? jsonBody(request) : {});
+			const person = state.createContact(request.body.length ? jsonBody(request) : {}, true);
 			return json(state.getPerson(person.resourceName!, fields));
 		},
 		'people.updateContact': (request) => {
@@ -224,7 +224,7 @@ function peopleRoutes(state: GoogleState): Record<string, Handler> {
 			const contacts = input.contacts ?? [];
 			if (!contacts.length) throw invalidArgument('contacts must contain at least one contact to create.');
 			atMost(contacts.length, LIMITS.batchCreate, 'contacts');
-			const created = state.createContacts(contacts.map((contact) => contact?.contactPerson ?? {}));
+			const created = state.createContacts(contacts.map((contact) => contact?.contactPerson ?? {}), true);
 			return json({ createdPeople: created.map((person) => ({ person: readMask ? state.getPerson(person.resourceName!, readMask) : undefined, httpStatusCode: 200, status: {} })) });
 		},
 		'people.batchUpdateContacts': (request) => {

@@ -143,6 +143,7 @@ const SYSTEM_GROUPS: Array<[string, string]> = [
 const ADDABLE_SYSTEM_GROUPS = new Set(['contactGroups/myContacts', 'contactGroups/starred']);
 const MY_CONTACTS: people_v1.Schema$Membership = { contactGroupMembership: { contactGroupResourceName: 'contactGroups/myContacts' } };
 const MAX_PAGE_SESSIONS = 500;
+const NO_GROUPS: ReadonlySet<string> = new Set();
 
 function base64url(text: string): string {
 	return Buffer.from(text, 'utf8').toString('base64url');
@@ -410,13 +411,14 @@ export class GoogleState {
 
 	// ---- people: writes ---------------------------------------------------------------------------
 
-	createContact(input: unknown, path = 'person'): Person {
-		return this.commitNew(this.prepareNew(input, path));
+	/** `inPlace`: the input was parsed from a request body and is the simulator's own, stored without a copy. */
+	createContact(input: unknown, inPlace = false): Person {
+		return this.commitNew(this.prepareNew(input, 'person', inPlace));
 	}
 
 	/** The whole batch is validated before anything is stored: a bad contact fails the call, not half of it. */
-	createContacts(inputs: unknown[]): Person[] {
-		const prepared = inputs.map((input, index) => this.prepareNew(input, `contacts[${index}].contact_person`));
+	createContacts(inputs: unknown[], inPlace = false): Person[] {
+		const prepared = inputs.map((input, index) => this.prepareNew(input, `contacts[${index}].contact_person`, inPlace));
 		return prepared.map((contact) => this.commitNew(contact));
 	}
 
@@ -593,13 +595,13 @@ export class GoogleState {
 		return { idNumber, resourceName: `people/c${idNumber}` };
 	}
 
-	private prepareNew(input: unknown, path: string): { resourceName: string; sourceId: string; fields: Person } {
+	private prepareNew(input: unknown, path: string, inPlace: boolean): { resourceName: string; sourceId: string; fields: Person } {
 		validatePersonShape(input, path);
 		const { idNumber, resourceName } = this.newPersonId();
 		const sourceId = idNumber.toString(16);
 		// A new contact without memberships lands in "My Contacts", as one created in the Contacts UI does.
-		const fields = normalizeFields(input, UPDATABLE_PERSON_FIELDS, sourceId, path, { memberships: [MY_CONTACTS] });
-		this.checkMembershipsAddable(fields.memberships!, new Set(), path);
+		const fields = normalizeFields(input, UPDATABLE_PERSON_FIELDS, sourceId, path, { fallback: { memberships: [MY_CONTACTS] }, inPlace });
+		this.checkMembershipsAddable(fields.memberships!, NO_GROUPS, path);
 		return { resourceName, sourceId, fields };
 	}
 
@@ -638,9 +640,12 @@ export class GoogleState {
 	private commitPerson(resourceName: string, sourceId: string, fields: Person, previous?: StoredPerson, replaced: Iterable<string> = []): StoredPerson {
 		const version = ++this.version;
 		const now = Date.now();
-		const person: Person = previous ? copyJson(previous.person) : {};
-		for (const field of replaced) if (!(field in fields) && field in person) delete (person as Record<string, unknown>)[field];
-		Object.assign(person, fields);
+		// A new person is the normalised fields themselves (they are not used elsewhere); a new version starts from a copy of the last.
+		const person: Person = previous ? copyJson(previous.person) : fields;
+		if (previous) {
+			for (const field of replaced) if (!(field in fields) && field in person) delete (person as Record<string, unknown>)[field];
+			Object.assign(person, fields);
+		}
 		person.resourceName = resourceName;
 		person.etag = this.personEtag(resourceName, version);
 		person.metadata = {
