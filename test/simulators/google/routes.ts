@@ -209,7 +209,7 @@ function peopleRoutes(state: GoogleState): Record<string, Handler> {
 			const updateFields = requiredMask(queryMask(request, 'updatePersonFields'), 'updatePersonFields', UPDATABLE_PERSON_FIELDS);
 			const fields = personFieldsOrAll(request);
 			const resourceName = request.path.slice('/v1/'.length, -':updateContact'.length);
-			state.updateContact(resourceName, request.body.length ? jsonBody(request) : {}, updateFields);
+			state.updateContact(resourceName, request.body.length ? jsonBody(request) : {}, updateFields, true);
 			return json(state.getPerson(resourceName, fields));
 		},
 		'people.deleteContact': (request) => {
@@ -236,7 +236,7 @@ function peopleRoutes(state: GoogleState): Record<string, Handler> {
 			const contacts = input.contacts ?? {};
 			if (!Object.keys(contacts).length) throw invalidArgument('contacts must contain at least one contact to update.');
 			atMost(Object.keys(contacts).length, LIMITS.batchUpdate, 'contacts');
-			const updated = state.batchUpdate(contacts, updateFields);
+			const updated = state.batchUpdate(contacts, updateFields, true);
 			const updateResult = Object.fromEntries(
 				Object.keys(updated).map((resourceName) => [resourceName, { requestedResourceName: resourceName, person: readMask ? state.getPerson(resourceName, readMask) : undefined, httpStatusCode: 200, status: {} }]),
 			);

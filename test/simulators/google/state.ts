@@ -424,16 +424,16 @@ export class GoogleState {
 
 	/**
 	 * updateContact: the listed fields are replaced by the request's values (absent means cleared).
-	 * The request must carry the current person etag (or the contact source's etag).
+	 * The request must carry the current person etag (or the contact source's etag). `inPlace` as for createContact.
 	 */
-	updateContact(resourceName: string, input: unknown, updateFields: ReadonlySet<string>, path = 'person'): Person {
-		const update = this.prepareUpdate(resourceName, input, updateFields, path);
+	updateContact(resourceName: string, input: unknown, updateFields: ReadonlySet<string>, inPlace = false): Person {
+		const update = this.prepareUpdate(resourceName, input, updateFields, 'person', inPlace);
 		return this.commitPerson(resourceName, update.sourceId, update.fields, update.stored, updateFields).person;
 	}
 
 	/** Checked as a whole first (existence, etags, shape), so a stale etag fails the call before any write. */
-	batchUpdate(contacts: Record<string, unknown>, updateFields: ReadonlySet<string>): Record<string, Person> {
-		const updates = Object.entries(contacts).map(([resourceName, input]) => this.prepareUpdate(resourceName, input, updateFields, `contacts[${resourceName}]`));
+	batchUpdate(contacts: Record<string, unknown>, updateFields: ReadonlySet<string>, inPlace = false): Record<string, Person> {
+		const updates = Object.entries(contacts).map(([resourceName, input]) => this.prepareUpdate(resourceName, input, updateFields, `contacts[${resourceName}]`, inPlace));
 		return Object.fromEntries(updates.map((update) => [update.resourceName, this.commitPerson(update.resourceName, update.sourceId, update.fields, update.stored, updateFields).person]));
 	}
 
@@ -609,7 +609,7 @@ export class GoogleState {
 		return this.commitPerson(contact.resourceName, contact.sourceId, contact.fields).person;
 	}
 
-	private prepareUpdate(resourceName: string, input: unknown, updateFields: ReadonlySet<string>, path: string) {
+	private prepareUpdate(resourceName: string, input: unknown, updateFields: ReadonlySet<string>, path: string, inPlace: boolean) {
 		const stored = this.people.get(resourceName);
 		if (!stored) throw notFound(`Requested entity was not found: ${resourceName}.`);
 		validatePersonShape(input, path);
@@ -623,7 +623,7 @@ export class GoogleState {
 			throw failedPrecondition(`Request ${which} is different than the current ${which}. Clear local cache and get the latest person.`);
 		}
 		const sourceId = source.id!;
-		const fields = normalizeFields(input, updateFields, sourceId, path);
+		const fields = normalizeFields(input, updateFields, sourceId, path, { inPlace });
 		if (updateFields.has('memberships')) {
 			if (!fields.memberships?.length) throw invalidArgument(`Invalid value at '${path}.memberships': a contact must keep at least one contact group membership.`);
 			const current = new Set((stored.person.memberships ?? []).map((membership) => membership.contactGroupMembership!.contactGroupResourceName!));
@@ -640,8 +640,9 @@ export class GoogleState {
 	private commitPerson(resourceName: string, sourceId: string, fields: Person, previous?: StoredPerson, replaced: Iterable<string> = []): StoredPerson {
 		const version = ++this.version;
 		const now = Date.now();
-		// A new person is the normalised fields themselves (they are not used elsewhere); a new version starts from a copy of the last.
-		const person: Person = previous ? copyJson(previous.person) : fields;
+		// A new person is the normalised fields themselves (they are not used elsewhere). A new version starts from the last one's
+		// fields, sharing the items it keeps: a stored version is never edited in place.
+		const person: Person = previous ? { ...previous.person } : fields;
 		if (previous) {
 			for (const field of replaced) if (!(field in fields) && field in person) delete (person as Record<string, unknown>)[field];
 			Object.assign(person, fields);
