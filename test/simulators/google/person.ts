@@ -49,9 +49,8 @@ const STANDARD_TYPES: Record<string, string[]> = {
 };
 
 /** Values the server computes; a client that sends them back (after a read) has them replaced. */
-const OUTPUT_ONLY_ITEM_PROPERTIES = ['formattedType', 'canonicalForm', 'displayName', 'displayNameLastFirst', 'contactGroupId', 'formattedProtocol'];
+const OUTPUT_ONLY_ITEM_PROPERTIES = new Set(['formattedType', 'canonicalForm', 'displayName', 'displayNameLastFirst', 'contactGroupId', 'formattedProtocol']);
 
-const OUTPUT_ONLY_SET = new Set(OUTPUT_ONLY_ITEM_PROPERTIES);
 const CJK = /[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]/;
 
 function spelledOut(type: string): string {
@@ -141,7 +140,7 @@ function itemMetadata(sourceId: string): ItemMetadata {
 function normalizeItem(field: string, item: Item, inPlace: boolean, metadata: people_v1.Schema$FieldMetadata, path: string, index: number): Item {
 	const normalized: Item = inPlace ? item : copyJson(item);
 	// Only what is there is deleted: a delete costs a runtime call even when the property is absent, as it mostly is.
-	for (const key of Object.keys(normalized)) if (OUTPUT_ONLY_SET.has(key)) delete normalized[key];
+	for (const key of Object.keys(normalized)) if (OUTPUT_ONLY_ITEM_PROPERTIES.has(key)) delete normalized[key];
 	normalized.metadata = metadata;
 	const type = formattedType(field, normalized.type);
 	if (type) normalized.formattedType = type;
