@@ -26,7 +26,7 @@ import type { SyncSummary } from '../../lib/sync/summary';
 import { compileSyncMapping } from '../../lib/sync/writer-common';
 import { N8nHarness, type PollTick, type WorkflowJson } from '../harness/n8n';
 import { simulatorCredential } from '../lib/dynamics/simulator-client';
-import type { SimRequest, SimResponse } from '../simulators/common/http';
+import { type SimRequest, type SimResponse, bodyText } from '../simulators/common/http';
 import { seedPeople, seededRandom } from '../simulators/common/seed';
 import { seedContacts as seedDynamicsContacts, startDynamicsSimulator, type DynamicsSimulator } from '../simulators/dynamics';
 import { recordJson } from '../simulators/dynamics/records';
@@ -227,7 +227,7 @@ function onDynamicsAnswer(route: string, request: SimRequest, response: SimRespo
 	if (!route.startsWith('entra.') && ++answers.dynamics % TOKEN_EXPIRY_EVERY === 0) dynamics.state.expireAccessTokens();
 	if (route === 'batch' && typeof response.body === 'string') conflicts.dynamics412 += (response.body.match(/^HTTP\/1\.1 412/gm) ?? []).length;
 	if (route !== 'contacts.list' || !request.query.has('$filter') || /track-changes/.test(String(request.headers.prefer ?? ''))) return;
-	for (const row of ((response.body as { value?: Array<Record<string, unknown>> }).value ?? [])) {
+	for (const row of ((JSON.parse(bodyText(response.body)) as { value?: Array<Record<string, unknown>> }).value ?? [])) {
 		const email = normalizeEmail(String(row.emailaddress1 ?? ''));
 		if (!midFlight.dynamics.delete(email)) continue;
 		const field: EditedField = editCount % 2 === 0 ? 'mobile' : 'department';

@@ -158,6 +158,14 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
 	};
 }
 
+/** A response body as the text the wire carries (an object as its JSON): for $batch parts, and observers that read answers. */
+export function bodyText(body: SimResponse['body']): string {
+	if (body === undefined || body === null) return '';
+	if (typeof body === 'string') return body;
+	if (Buffer.isBuffer(body)) return body.toString('utf8');
+	return JSON.stringify(body);
+}
+
 /** Parses a JSON request body, or returns undefined when it is empty or not JSON. */
 export function jsonBody<T = unknown>(request: SimRequest): T | undefined {
 	if (request.body.length === 0) return undefined;

@@ -15,3 +15,44 @@ export function copyJson<T>(value: T): T {
 	}
 	return copy as T;
 }
+
+/** Characters JSON.stringify escapes in a string: quote, backslash, controls, and (lone) surrogates. */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/**
+ * JSON text of a primitive, exactly as JSON.stringify writes it inside an object, for bodies written
+ * piecewise. A string that needs no escaping (nearly all) is quoted directly: JSON.stringify's set-up
+ * costs more than the copy for the many short values of a page.
+ */
+export function jsonPrimitive(value: string | number | boolean | null): string {
+	if (typeof value === 'string') return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
+	return JSON.stringify(value);
+}
+
+/**
+ * A JSON body written as UTF-8 bytes piece by piece (a page's rows one at a time): a large body is
+ * never held as one string, an object tree or a rope of every value, each of which costs more to
+ * build and to encode than the bytes themselves.
+ */
+export class JsonBytes {
+	private static readonly CHUNK_SIZE = 1024 * 1024;
+	private chunks: Buffer[] = [];
+	private chunk = Buffer.allocUnsafe(0);
+	private used = 0;
+
+	write(text: string): void {
+		// UTF-8 takes at most 3 bytes per UTF-16 unit (a surrogate pair: 4 bytes for 2 units).
+		const needed = text.length * 3;
+		if (this.used + needed > this.chunk.length) {
+			if (this.used > 0) this.chunks.push(this.chunk.subarray(0, this.used));
+			this.chunk = Buffer.allocUnsafe(Math.max(needed, JsonBytes.CHUNK_SIZE));
+			this.used = 0;
+		}
+		this.used += this.chunk.write(text, this.used, 'utf8');
+	}
+
+	/** The bytes written, in one buffer. */
+	bytes(): Buffer {
+		return Buffer.concat([...this.chunks, this.chunk.subarray(0, this.used)]);
+	}
+}

@@ -7,7 +7,7 @@
  * boundaries, CRLF line ends, an embedded HTTP/1.1 status line per part.
  */
 import { randomUUID } from 'crypto';
-import type { SimRequest, SimResponse } from '../common/http';
+import { type SimRequest, type SimResponse, bodyText } from '../common/http';
 import type { DynamicsState } from './state';
 import { DataverseError, errorResponse, header, odataError, parsePrefer } from './wire';
 
@@ -150,8 +150,7 @@ function serializePart(part: PartResponse): string {
 	if (part.contentId !== undefined) lines.push(`Content-ID: ${part.contentId}`);
 	lines.push('', `HTTP/1.1 ${response.status} ${STATUS_TEXT[response.status] ?? ''}`.trimEnd());
 	for (const [name, value] of Object.entries(response.headers ?? {})) lines.push(`${name}: ${Array.isArray(value) ? value.join(', ') : value}`);
-	const body = response.body === undefined || response.body === null ? '' : typeof response.body === 'string' ? response.body : JSON.stringify(response.body);
-	lines.push('', body);
+	lines.push('', bodyText(response.body));
 	return lines.join(CRLF);
 }
 

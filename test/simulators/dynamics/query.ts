@@ -10,8 +10,9 @@
  */
 import { randomBytes } from 'crypto';
 import type { SimResponse } from '../common/http';
+import { JsonBytes } from '../common/json';
 import { type FilterScope, type RowPredicate, compileFilter, keyEqualities } from './odata-filter';
-import { type EntityRecord, type ReadOptions, isLookupRef, recordJson } from './records';
+import { type EntityRecord, type ReadOptions, type RecordWriter, isLookupRef, recordWriter } from './records';
 import {
 	type AttributeDefinition,
 	type EntityDefinition,
@@ -341,22 +342,37 @@ function linkWith(context: ListContext, definition: EntityDefinition, params: UR
 	return `${context.apiBase}/${definition.entitySetName}?${query.join('&')}`;
 }
 
-/** Reads the related record of a single-valued navigation property for $expand. */
-function expanded(context: ListContext, record: EntityRecord, option: ExpandOption, readOptions: ReadOptions): Record<string, unknown> | null {
-	const ref = record.values[option.attribute.logicalName];
-	if (!isLookupRef(ref) || !option.targets.includes(ref.entity)) return null;
-	const target = entityByName(ref.entity);
-	const related = target && context.state.get(ref.entity, ref.id);
-	if (!target || !related) return null;
-	const properties = wireProperties(target);
-	const select = option.select?.map((name) => properties.get(name)).filter((attribute): attribute is AttributeDefinition => attribute !== undefined);
-	return recordJson(target, related, { ...readOptions, select });
-}
+/** Writes rows of a query as text: the record's members, then each $expand's related record (or null). */
+type RowWriter = (record: EntityRecord) => string;
 
-function rowJson(context: ListContext, query: ListQuery, record: EntityRecord, readOptions: ReadOptions): Record<string, unknown> {
-	const json = recordJson(query.definition, record, readOptions);
-	for (const option of query.expand) json[option.navigation] = expanded(context, record, option, readOptions);
-	return json;
+function rowWriter(context: ListContext, query: ListQuery, options: ReadOptions): RowWriter {
+	const writeRecord = recordWriter(query.definition, options);
+	// A navigation expanded twice is one member, at its first place, with its last options (as an object keeps it).
+	const lastByNavigation = new Map(query.expand.map((option) => [option.navigation, option]));
+	const expansions = [...lastByNavigation.values()].map((option) => ({ option, member: `,${JSON.stringify(option.navigation)}:`, writers: new Map<string, RecordWriter>() }));
+	if (expansions.length === 0) return writeRecord;
+	/** The related record of a single-valued navigation property, written with the $expand's own $select (one writer per target table). */
+	const related = (record: EntityRecord, expansion: (typeof expansions)[number]): string => {
+		const { option, writers } = expansion;
+		const ref = record.values[option.attribute.logicalName];
+		if (!isLookupRef(ref) || !option.targets.includes(ref.entity)) return 'null';
+		const target = entityByName(ref.entity);
+		const relatedRecord = target && context.state.get(ref.entity, ref.id);
+		if (!target || !relatedRecord) return 'null';
+		let writer = writers.get(target.logicalName);
+		if (!writer) {
+			const properties = wireProperties(target);
+			const select = option.select?.map((name) => properties.get(name)).filter((attribute): attribute is AttributeDefinition => attribute !== undefined);
+			writer = recordWriter(target, { ...options, select });
+			writers.set(target.logicalName, writer);
+		}
+		return writer(relatedRecord);
+	};
+	return (record) => {
+		let text = writeRecord(record).slice(0, -1);
+		for (const expansion of expansions) text += expansion.member + related(record, expansion);
+		return `${text}}`;
+	};
 }
 
 export function readOptions(state: DynamicsState, preferences: Preferences, select?: AttributeDefinition[]): ReadOptions {
@@ -401,25 +417,14 @@ export function listRecords(context: ListContext, definition: EntityDefinition, 
 
 	const options = readOptions(context.state, preferences, query.select);
 	const slice = cursor.items.slice(position, position + limit);
-	const value: unknown[] = [];
-	for (const item of slice) {
-		if (item.deleted) {
-			value.push({ '@odata.context': `${context.apiBase}/$metadata#${definition.entitySetName}/$deletedEntity`, id: item.id, reason: 'deleted' });
-			continue;
-		}
-		const record = context.state.get(definition.logicalName, item.id);
-		// Rows deleted or changed out of the filter since the first page are skipped, as a re-run query would.
-		if (record && (!query.filter || query.filter(record))) value.push(rowJson(context, query, record, options));
-	}
-
-	const body: Record<string, unknown> = { '@odata.context': `${contextUrl(context, definition, params)}${deltaVersion !== undefined ? '/$delta' : ''}` };
+	const head: Record<string, unknown> = { '@odata.context': `${contextUrl(context, definition, params)}${deltaVersion !== undefined ? '/$delta' : ''}` };
 	const annotate = options.annotate;
-	if (annotate('Microsoft.Dynamics.CRM.totalrecordcount')) body['@Microsoft.Dynamics.CRM.totalrecordcount'] = query.count ? Math.min(cursor.total, COUNT_LIMIT) : -1;
-	if (annotate('Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded')) body['@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded'] = cursor.total > COUNT_LIMIT;
-	if (annotate('Microsoft.Dynamics.CRM.globalmetadataversion')) body['@Microsoft.Dynamics.CRM.globalmetadataversion'] = '1000001';
-	if (query.count) body['@odata.count'] = Math.min(cursor.total, COUNT_LIMIT);
-	body.value = value;
+	if (annotate('Microsoft.Dynamics.CRM.totalrecordcount')) head['@Microsoft.Dynamics.CRM.totalrecordcount'] = query.count ? Math.min(cursor.total, COUNT_LIMIT) : -1;
+	if (annotate('Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded')) head['@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded'] = cursor.total > COUNT_LIMIT;
+	if (annotate('Microsoft.Dynamics.CRM.globalmetadataversion')) head['@Microsoft.Dynamics.CRM.globalmetadataversion'] = '1000001';
+	if (query.count) head['@odata.count'] = Math.min(cursor.total, COUNT_LIMIT);
 
+	const tail: Record<string, unknown> = {};
 	const nextPosition = position + slice.length;
 	const more = nextPosition < cursor.items.length && (preferences.maxPageSize !== undefined || query.top === undefined);
 	if (more) {
@@ -427,16 +432,38 @@ export function listRecords(context: ListContext, definition: EntityDefinition, 
 		const next: PagingCookie = { page: (cookie?.page ?? 0) + 1, cursor: cursorId as string, position: nextPosition, lastId: last?.id, firstId: slice[0]?.id, delta: cursor.delta, tracking };
 		const extra: Record<string, string> = { $skiptoken: encodeSkipToken(definition.primaryIdAttribute, next) };
 		if (deltaTokenText !== null) extra.$deltatoken = deltaTokenText;
-		body['@odata.nextLink'] = linkWith(context, definition, params, extra);
+		tail['@odata.nextLink'] = linkWith(context, definition, params, extra);
 	} else if (tracking && cursor.delta && !(context.state.dropsDeltaLinkWithFormattedValues && options.annotate(FORMATTED_VALUE))) {
-		body['@odata.deltaLink'] = linkWith(context, definition, params, { $deltatoken: `${cursor.delta.version}!${cursor.delta.time}` });
+		tail['@odata.deltaLink'] = linkWith(context, definition, params, { $deltatoken: `${cursor.delta.version}!${cursor.delta.time}` });
 	}
+
+	// The body is written as bytes row by row (members in the order of head, value, tail): no object per row, and no second walk to serialise them.
+	const body = new JsonBytes();
+	body.write(`${JSON.stringify(head).slice(0, -1)},"value":[`);
+	const writeRow = rowWriter(context, query, options);
+	const tombstoneContext = `{"@odata.context":${JSON.stringify(`${context.apiBase}/$metadata#${definition.entitySetName}/$deletedEntity`)}`;
+	let separator = '';
+	for (const item of slice) {
+		if (item.deleted) {
+			body.write(`${separator}${tombstoneContext},"id":${JSON.stringify(item.id)},"reason":"deleted"}`);
+			separator = ',';
+			continue;
+		}
+		const record = context.state.get(definition.logicalName, item.id);
+		// Rows deleted or changed out of the filter since the first page are skipped, as a re-run query would.
+		if (record && (!query.filter || query.filter(record))) {
+			body.write(separator + writeRow(record));
+			separator = ',';
+		}
+	}
+	const tailText = JSON.stringify(tail);
+	body.write(tailText === '{}' ? ']}' : `],${tailText.slice(1)}`);
 
 	const applied: string[] = [];
 	if (preferences.maxPageSize !== undefined) applied.push(`odata.maxpagesize=${pageSize}`);
 	if (preferences.includeAnnotations !== undefined) applied.push(`odata.include-annotations="${preferences.includeAnnotations}"`);
 	if (tracking && preferences.trackChanges) applied.push('odata.track-changes');
-	return jsonResponse(200, body, applied.length ? { 'Preference-Applied': applied.join(',') } : {});
+	return jsonResponse(200, body.bytes(), applied.length ? { 'Preference-Applied': applied.join(',') } : {});
 }
 
 /** GET <set>/$count: the number of rows (up to 5000, as Dataverse counts), as text/plain. */
@@ -452,8 +479,8 @@ export function countRecords(state: DynamicsState, definition: EntityDefinition,
 	return { status: 200, headers: { 'Content-Type': 'text/plain', 'OData-Version': '4.0' }, body: String(Math.min(total, COUNT_LIMIT)) };
 }
 
-/** The JSON of one record for GET by key, with $select and $expand applied. */
-export function singleRecordJson(context: ListContext, definition: EntityDefinition, record: EntityRecord, params: URLSearchParams, preferences: Preferences): Record<string, unknown> {
+/** The JSON text of one record for GET by key, with $select and $expand applied. */
+export function singleRecordJson(context: ListContext, definition: EntityDefinition, record: EntityRecord, params: URLSearchParams, preferences: Preferences): string {
 	for (const key of params.keys()) {
 		if (key.startsWith('$') && key !== '$select' && key !== '$expand') throw odataError(`The query parameter '${key}' is not supported.`);
 	}
@@ -464,6 +491,6 @@ export function singleRecordJson(context: ListContext, definition: EntityDefinit
 		count: false,
 		expand: parseExpand(definition, params.get('$expand')),
 	};
-	const json = rowJson(context, query, record, readOptions(context.state, preferences, query.select));
-	return { '@odata.context': `${contextUrl(context, definition, params)}/$entity`, ...json };
+	const row = rowWriter(context, query, readOptions(context.state, preferences, query.select))(record);
+	return `{"@odata.context":${JSON.stringify(`${contextUrl(context, definition, params)}/$entity`)},${row.slice(1)}`;
 }

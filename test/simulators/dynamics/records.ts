@@ -20,7 +20,7 @@ import {
 	DataverseError,
 	FORMATTED_VALUE,
 	LOOKUP_LOGICAL_NAME,
-	etag,
+	etagJson,
 	formatDateOnly,
 	formatDateTime,
 	formatMoney,
@@ -29,6 +29,7 @@ import {
 	isoSeconds,
 	odataError,
 } from './wire';
+import { jsonPrimitive } from '../common/json';
 
 export interface LookupRef {
 	entity: string;
@@ -274,73 +275,144 @@ export interface ReadOptions {
 	nameOf: (ref: LookupRef) => string | null;
 }
 
-function formattedValue(attribute: AttributeDefinition, value: ColumnValue): string | undefined {
-	if (value === null) return undefined;
+/** Turns a column's value into its FormattedValue; undefined when the type has none. */
+type LabelFormatter = (value: Exclude<ColumnValue, null | LookupRef>) => string | undefined;
+
+/** Option labels by value, the first option of a value winning (as a scan of the options finds it). */
+function optionLabels(attribute: AttributeDefinition): Map<number, string | undefined> {
+	const labels = new Map<number, string | undefined>();
+	for (const option of attribute.options ?? []) if (!labels.has(option.value)) labels.set(option.value, option.label);
+	return labels;
+}
+
+function labelFormatter(attribute: AttributeDefinition): LabelFormatter {
 	switch (attribute.type) {
 		case 'Boolean':
-			return value ? attribute.trueLabel : attribute.falseLabel;
+			return (value) => (value ? attribute.trueLabel : attribute.falseLabel);
 		case 'Picklist':
 		case 'State':
-		case 'Status':
-			return attribute.options?.find((option) => option.value === value)?.label;
-		case 'Virtual':
-			return (value as number[]).map((item) => attribute.options?.find((option) => option.value === item)?.label ?? String(item)).join('; ');
+		case 'Status': {
+			const labels = optionLabels(attribute);
+			return (value) => labels.get(value as number);
+		}
+		case 'Virtual': {
+			const labels = optionLabels(attribute);
+			return (value) => (value as number[]).map((item) => labels.get(item) ?? String(item)).join('; ');
+		}
 		case 'DateTime':
-			return attribute.format === 'DateOnly' ? formatDateOnly(value as string) : formatDateTime(value as string);
+			return attribute.format === 'DateOnly' ? (value) => formatDateOnly(value as string) : (value) => formatDateTime(value as string);
 		case 'Money':
-			return formatMoney(value as number);
+			return (value) => formatMoney(value as number);
 		case 'Integer':
-			return formatNumber(value as number);
+			return (value) => formatNumber(value as number);
 		default:
-			return undefined;
+			return () => undefined;
 	}
 }
 
-/** A column's property name and its annotated names, composed once per column rather than once per row. */
-interface PropertyKeys {
+/**
+ * What a read needs per column, worked out once per column rather than once per value: its members'
+ * keys as JSON text (each with the comma before it) and its FormattedValue formatter.
+ */
+interface ColumnText {
 	name: string;
 	formattedValue: string;
 	navigation: string;
 	lookupLogicalName: string;
+	label: LabelFormatter;
 }
 
-const propertyKeysByAttribute = new WeakMap<AttributeDefinition, PropertyKeys>();
+const columnTextByAttribute = new WeakMap<AttributeDefinition, ColumnText>();
 
-function propertyKeys(attribute: AttributeDefinition): PropertyKeys {
-	let keys = propertyKeysByAttribute.get(attribute);
-	if (!keys) {
+function columnText(attribute: AttributeDefinition): ColumnText {
+	let column = columnTextByAttribute.get(attribute);
+	if (!column) {
 		const name = propertyName(attribute);
-		keys = { name, formattedValue: `${name}@${FORMATTED_VALUE}`, navigation: `${name}@${ASSOCIATED_NAVIGATION_PROPERTY}`, lookupLogicalName: `${name}@${LOOKUP_LOGICAL_NAME}` };
-		propertyKeysByAttribute.set(attribute, keys);
+		const member = (key: string) => `,${JSON.stringify(key)}:`;
+		column = {
+			name: member(name),
+			formattedValue: member(`${name}@${FORMATTED_VALUE}`),
+			navigation: member(`${name}@${ASSOCIATED_NAVIGATION_PROPERTY}`),
+			lookupLogicalName: member(`${name}@${LOOKUP_LOGICAL_NAME}`),
+			label: labelFormatter(attribute),
+		};
+		columnTextByAttribute.set(attribute, column);
 	}
-	return keys;
+	return column;
 }
 
-function writeProperty(json: Record<string, unknown>, attribute: AttributeDefinition, value: ColumnValue | undefined, options: ReadOptions): void {
-	const keys = propertyKeys(attribute);
-	const current = value ?? null;
-	if (isLookupRef(current)) {
-		const label = options.nameOf(current);
-		if (options.annotate(FORMATTED_VALUE) && label !== null) json[keys.formattedValue] = label;
-		if (options.annotate(ASSOCIATED_NAVIGATION_PROPERTY)) json[keys.navigation] = navigationName(attribute, current.entity);
-		if (options.annotate(LOOKUP_LOGICAL_NAME)) json[keys.lookupLogicalName] = current.entity;
-		json[keys.name] = current.id;
-		return;
-	}
-	const label = options.annotate(FORMATTED_VALUE) ? formattedValue(attribute, current) : undefined;
-	if (label !== undefined) json[keys.formattedValue] = label;
-	json[keys.name] = Array.isArray(current) ? current.join(',') : current;
+/** Writes one column's members (annotations before their property), or for a row without the column its null. */
+type ColumnWriter = (value: ColumnValue | undefined) => string;
+
+/** Columns whose few values repeat over a page: their members are written once per value and read. */
+const ENUMERATED_TYPES = new Set<AttributeDefinition['type']>(['Boolean', 'Picklist', 'State', 'Status']);
+
+function columnWriter(attribute: AttributeDefinition, options: ReadOptions): ColumnWriter {
+	const column = columnText(attribute);
+	// The annotations asked for are the same for every value of a read: decided here, once.
+	const formatted = options.annotate(FORMATTED_VALUE);
+	const navigation = options.annotate(ASSOCIATED_NAVIGATION_PROPERTY);
+	const lookupLogicalName = options.annotate(LOOKUP_LOGICAL_NAME);
+	const nullMember = `${column.name}null`;
+	const lookupMembers = (ref: LookupRef): string => {
+		let text = '';
+		const label = formatted ? options.nameOf(ref) : null;
+		if (label !== null) text += column.formattedValue + jsonPrimitive(label);
+		if (navigation) text += column.navigation + jsonPrimitive(navigationName(attribute, ref.entity));
+		if (lookupLogicalName) text += column.lookupLogicalName + jsonPrimitive(ref.entity);
+		return text + column.name + jsonPrimitive(ref.id);
+	};
+	const valueMembers = (value: Exclude<ColumnValue, null | LookupRef>): string => {
+		const label = formatted ? column.label(value) : undefined;
+		const property = column.name + jsonPrimitive(Array.isArray(value) ? value.join(',') : value);
+		return label === undefined ? property : column.formattedValue + jsonPrimitive(label) + property;
+	};
+	// A lookup's target name and an option's label cannot change during a read.
+	const lookupsWritten = new Map<string, Map<string, string>>();
+	const valuesWritten = ENUMERATED_TYPES.has(attribute.type) ? new Map<ColumnValue, string>() : undefined;
+	return (value) => {
+		if (value === null || value === undefined) return nullMember;
+		if (isLookupRef(value)) {
+			let byId = lookupsWritten.get(value.entity);
+			if (!byId) lookupsWritten.set(value.entity, (byId = new Map()));
+			let members = byId.get(value.id);
+			if (members === undefined) byId.set(value.id, (members = lookupMembers(value)));
+			return members;
+		}
+		if (!valuesWritten) return valueMembers(value);
+		let members = valuesWritten.get(value);
+		if (members === undefined) valuesWritten.set(value, (members = valueMembers(value)));
+		return members;
+	};
 }
 
-/** The JSON of one record as a GET returns it: etag, the selected columns, the primary key. */
-export function recordJson(definition: EntityDefinition, record: EntityRecord, options: ReadOptions): Record<string, unknown> {
-	const json: Record<string, unknown> = { '@odata.etag': etag(record.version) };
+/** Writes the JSON text of one record of a table as a read returns it (see recordWriter). */
+export type RecordWriter = (record: EntityRecord) => string;
+
+/**
+ * The writer of records as a GET returns them: etag, the selected columns (with the currency of
+ * selected money columns), the primary key. Compiled once per read, so a page of thousands of rows
+ * is written as text row by row, without an object per row.
+ */
+export function recordWriter(definition: EntityDefinition, options: ReadOptions): RecordWriter {
 	const selected = options.select ?? wireAttributes(definition);
-	for (const attribute of selected) writeProperty(json, attribute, record.values[attribute.logicalName], options);
+	// An $expand's $select may name a column twice; an object would keep one member for it.
+	const columns = [...new Set(selected)];
 	if (options.select && selected.some((attribute) => attribute.type === 'Money')) {
 		const currency = attributeOf(definition, 'transactioncurrencyid');
-		if (currency && !selected.includes(currency)) writeProperty(json, currency, record.values.transactioncurrencyid, options);
+		if (currency && !selected.includes(currency)) columns.push(currency);
 	}
-	if (!(definition.primaryIdAttribute in json)) json[definition.primaryIdAttribute] = record.id;
-	return json;
+	const writers = columns.map((attribute) => ({ logicalName: attribute.logicalName, write: columnWriter(attribute, options) }));
+	const primaryKey = columns.some((attribute) => propertyName(attribute) === definition.primaryIdAttribute) ? undefined : `,${jsonPrimitive(definition.primaryIdAttribute)}:`;
+	return (record) => {
+		let text = `{"@odata.etag":${etagJson(record.version)}`;
+		for (const writer of writers) text += writer.write(record.values[writer.logicalName]);
+		if (primaryKey !== undefined) text += primaryKey + jsonPrimitive(record.id);
+		return `${text}}`;
+	};
+}
+
+/** The JSON of one record as a GET returns it, as an object (the same members, in the same order, as recordWriter's text). */
+export function recordJson(definition: EntityDefinition, record: EntityRecord, options: ReadOptions): Record<string, unknown> {
+	return JSON.parse(recordWriter(definition, options)(record)) as Record<string, unknown>;
 }

@@ -62,6 +62,11 @@ export function etag(version: number): string {
 	return `W/"${version}"`;
 }
 
+/** JSON.stringify(etag(version)), written directly: a page has one per row. */
+export function etagJson(version: number): string {
+	return `"W/\\"${version}\\""`;
+}
+
 /** The Prefer header: a comma list of preferences, each `name` or `name=value` (the value may be quoted). */
 export interface Preferences {
 	returnRepresentation: boolean;
@@ -120,23 +125,45 @@ export function isoSeconds(date: Date): string {
 	return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/** The number a run of ASCII digits stands for (stored dates and times are read by position, not parsed per value). */
+function digits(text: string, start: number, end: number): number {
+	let value = 0;
+	for (let index = start; index < end; index++) value = value * 10 + text.charCodeAt(index) - 48;
+	return value;
+}
+
+const STORED_DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** isoSeconds' shape, in which every stored timestamp is kept. */
+const STORED_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+
 /** en-US display of a date-only value, as a user with default settings sees it: 4/30/1975. */
 export function formatDateOnly(value: string): string {
+	if (STORED_DATE.test(value)) return `${digits(value, 5, 7)}/${digits(value, 8, 10)}/${digits(value, 0, 4)}`;
 	const [year, month, day] = value.split('-').map(Number);
 	return `${month}/${day}/${year}`;
 }
 
 /** en-US display of a UTC timestamp: 4/7/2023 9:59 PM. */
 export function formatDateTime(value: string): string {
-	const date = new Date(value);
-	const hours = date.getUTCHours();
-	const minutes = String(date.getUTCMinutes()).padStart(2, '0');
+	const stored = STORED_TIMESTAMP.test(value);
+	const date = stored ? undefined : new Date(value);
+	const hours = date ? date.getUTCHours() : digits(value, 11, 13);
+	const minutes = date ? String(date.getUTCMinutes()).padStart(2, '0') : value.slice(14, 16);
+	const day = date ? `${date.getUTCMonth() + 1}/${date.getUTCDate()}/${date.getUTCFullYear()}` : `${digits(value, 5, 7)}/${digits(value, 8, 10)}/${digits(value, 0, 4)}`;
 	const hour12 = hours % 12 === 0 ? 12 : hours % 12;
-	return `${date.getUTCMonth() + 1}/${date.getUTCDate()}/${date.getUTCFullYear()} ${hour12}:${minutes} ${hours < 12 ? 'AM' : 'PM'}`;
+	return `${day} ${hour12}:${minutes} ${hours < 12 ? 'AM' : 'PM'}`;
 }
 
+/** One en-US formatter per digit count: toLocaleString would build a new one for every value. */
+const numberFormats = new Map<number, Intl.NumberFormat>();
+
 export function formatNumber(value: number, fractionDigits = 0): string {
-	return value.toLocaleString('en-US', { minimumFractionDigits: fractionDigits, maximumFractionDigits: fractionDigits });
+	let format = numberFormats.get(fractionDigits);
+	if (!format) {
+		format = new Intl.NumberFormat('en-US', { minimumFractionDigits: fractionDigits, maximumFractionDigits: fractionDigits });
+		numberFormats.set(fractionDigits, format);
+	}
+	return format.format(value);
 }
 
 export function formatMoney(value: number): string {
