@@ -79,6 +79,13 @@ function canonicalPhone(value: string): string | undefined {
 	return undefined;
 }
 
+/** The non-empty parts, separated by spaces (no filtered copy of the list). */
+function joinWords(parts: string[]): string {
+	let text: string | undefined;
+	for (const part of parts) if (part) text = text === undefined ? `${part}` : `${text} ${part}`;
+	return text ?? '';
+}
+
 function fillName(name: Item): void {
 	let given = (name.givenName as string | undefined) ?? '';
 	let family = (name.familyName as string | undefined) ?? '';
@@ -95,9 +102,9 @@ function fillName(name: Item): void {
 	const prefix = (name.honorificPrefix as string | undefined) ?? '';
 	const suffix = (name.honorificSuffix as string | undefined) ?? '';
 	const eastAsian = CJK.test(given + family) && !/[A-Za-z]/.test(given + family);
-	const join = (parts: string[]) => parts.filter(Boolean).join(' ');
-	const displayName = eastAsian ? `${family}${middle}${given}` : join([prefix, given, middle, family, suffix]);
-	const displayNameLastFirst = eastAsian ? displayName : family ? `${family}${join([prefix, given, middle]) ? `, ${join([prefix, given, middle])}` : ''}${suffix ? `, ${suffix}` : ''}` : displayName;
+	const displayName = eastAsian ? `${family}${middle}${given}` : joinWords([prefix, given, middle, family, suffix]);
+	const beforeFamily = joinWords([prefix, given, middle]);
+	const displayNameLastFirst = eastAsian ? displayName : family ? `${family}${beforeFamily ? `, ${beforeFamily}` : ''}${suffix ? `, ${suffix}` : ''}` : displayName;
 	if (displayName) {
 		name.displayName = displayName;
 		name.displayNameLastFirst = displayNameLastFirst;
