@@ -25,3 +25,40 @@ describe('GoogleState sync listings', () => {
 		expect(listing(state, changes.nextSyncToken!).connections).toBeUndefined();
 	});
 });
+
+describe('GoogleState writes without copies', () => {
+	it("normalises a caller's object as a copy, leaving it as it was", () => {
+		const state = new GoogleState();
+		const input = { names: [{ givenName: 'Ada', familyName: 'Lovelace', displayName: 'stale' }], phoneNumbers: [{ value: '425 555 0100', type: 'mobile' }] };
+		const before = JSON.stringify(input);
+		const first = state.createContact(input);
+		const second = state.createContact(input);
+		expect(JSON.stringify(input)).toBe(before);
+		expect(first.names?.[0]?.displayName).toBe('Ada Lovelace');
+		expect(second.phoneNumbers?.[0]?.canonicalForm).toBe('+14255550100');
+	});
+
+	it('normalises a parsed body in place, but never the default membership every new contact gets', () => {
+		const state = new GoogleState();
+		const parsed = JSON.parse('[{"names":[{"givenName":"One"}]},{"names":[{"givenName":"Two"}]}]') as unknown[];
+		const created = state.createContacts(parsed, true);
+		const later = state.createContact(JSON.parse('{"names":[{"givenName":"Three"}]}'), true);
+		for (const person of [...created, later]) {
+			const sourceId = person.metadata?.sources?.[0]?.id;
+			expect(person.memberships?.map((membership) => [membership.contactGroupMembership?.contactGroupResourceName, membership.metadata?.source?.id])).toEqual([['contactGroups/myContacts', sourceId]]);
+		}
+		expect(created[0].names).toBe((parsed[0] as { names: unknown }).names);
+	});
+
+	it('stores an update as a new version, leaving the previous one as it was', () => {
+		const state = new GoogleState();
+		const first = state.createContact({ names: [{ givenName: 'Old' }], emailAddresses: [{ value: 'old@example.com' }] });
+		const before = JSON.stringify(first);
+		const updated = state.updateContact(first.resourceName!, JSON.parse(`{"etag":"${first.etag}","names":[{"givenName":"New"}]}`), new Set(['names', 'organizations']), true);
+		expect(JSON.stringify(first)).toBe(before);
+		expect(updated.names?.[0]?.givenName).toBe('New');
+		expect(updated.emailAddresses).toEqual(first.emailAddresses);
+		expect(updated.etag).not.toBe(first.etag);
+		expect(state.getFull(first.resourceName!)?.names?.[0]?.displayName).toBe('New');
+	});
+});
