@@ -19,13 +19,18 @@ export function copyJson<T>(value: T): T {
 /** Characters JSON.stringify escapes in a string: quote, backslash, controls, and (lone) surrogates. */
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
+/** Whether JSON writes a string other than as its characters between quotes. */
+export function needsEscaping(text: string): boolean {
+	return NEEDS_ESCAPE.test(text);
+}
+
 /**
  * JSON text of a primitive, exactly as JSON.stringify writes it inside an object, for bodies written
  * piecewise. A string that needs no escaping (nearly all) is quoted directly: JSON.stringify's set-up
  * costs more than the copy for the many short values of a page.
  */
 export function jsonPrimitive(value: string | number | boolean | null): string {
-	if (typeof value === 'string') return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
+	if (typeof value === 'string') return needsEscaping(value) ? JSON.stringify(value) : `"${value}"`;
 	return JSON.stringify(value);
 }
 

@@ -29,7 +29,7 @@ import {
 	isoSeconds,
 	odataError,
 } from './wire';
-import { jsonPrimitive } from '../common/json';
+import { jsonPrimitive, needsEscaping } from '../common/json';
 
 export interface LookupRef {
 	entity: string;
@@ -341,6 +341,14 @@ function columnText(attribute: AttributeDefinition): ColumnText {
 	return column;
 }
 
+/**
+ * A member whose value is a string: one that needs no escaping (nearly all) goes in between its
+ * quotes (`open` is the key with the opening quote), a piece fewer than a quoted copy to join.
+ */
+function stringMember(key: string, open: string, text: string): string {
+	return needsEscaping(text) ? key + JSON.stringify(text) : `${open}${text}"`;
+}
+
 /** Writes one column's members (annotations before their property), or for a row without the column its null. */
 type ColumnWriter = (value: ColumnValue | undefined) => string;
 
@@ -362,10 +370,13 @@ function columnWriter(attribute: AttributeDefinition, options: ReadOptions): Col
 		if (lookupLogicalName) text += column.lookupLogicalName + jsonPrimitive(ref.entity);
 		return text + column.name + jsonPrimitive(ref.id);
 	};
+	const openName = `${column.name}"`;
+	const openFormattedValue = `${column.formattedValue}"`;
 	const valueMembers = (value: Exclude<ColumnValue, null | LookupRef>): string => {
 		const label = formatted ? column.label(value) : undefined;
-		const property = column.name + jsonPrimitive(Array.isArray(value) ? value.join(',') : value);
-		return label === undefined ? property : column.formattedValue + jsonPrimitive(label) + property;
+		const json = Array.isArray(value) ? value.join(',') : value;
+		const property = typeof json === 'string' ? stringMember(column.name, openName, json) : column.name + jsonPrimitive(json);
+		return label === undefined ? property : stringMember(column.formattedValue, openFormattedValue, label) + property;
 	};
 	// A lookup's target name and an option's label cannot change during a read.
 	const lookupsWritten = new Map<string, Map<string, string>>();
