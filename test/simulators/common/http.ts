@@ -8,6 +8,7 @@ import * as https from 'https';
 import type { AddressInfo } from 'net';
 import { FaultInjector } from './faults';
 import { RequestCounters } from './counters';
+import { JsonBytes } from './json';
 
 export interface SimRequest {
 	method: string;
@@ -25,7 +26,7 @@ export interface SimRequest {
 export interface SimResponse {
 	status: number;
 	headers?: Record<string, string | string[]>;
-	/** An object is sent as JSON; a string or Buffer as it is. */
+	/** An object is sent as JSON; a string, Buffer or JsonBytes as it is. */
 	body?: unknown;
 }
 
@@ -63,20 +64,22 @@ export interface RunningServer {
 
 function sendResponse(res: http.ServerResponse, response: SimResponse): void {
 	const headers: Record<string, string | string[]> = { ...(response.headers ?? {}) };
-	let payload: Buffer | undefined;
+	let payload: Buffer[] | undefined;
 	if (response.body === undefined || response.body === null) payload = undefined;
-	else if (Buffer.isBuffer(response.body)) payload = response.body;
+	else if (Buffer.isBuffer(response.body)) payload = [response.body];
 	// Encoded once: its length is the Content-Length, and the socket takes the bytes as they are.
-	else if (typeof response.body === 'string') payload = Buffer.from(response.body, 'utf8');
+	else if (typeof response.body === 'string') payload = [Buffer.from(response.body, 'utf8')];
 	else {
-		payload = Buffer.from(JSON.stringify(response.body), 'utf8');
+		payload = response.body instanceof JsonBytes ? response.body.chunks() : [Buffer.from(JSON.stringify(response.body), 'utf8')];
 		if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
 			headers['Content-Type'] = 'application/json; charset=utf-8';
 		}
 	}
-	if (payload !== undefined) headers['Content-Length'] = String(payload.length);
+	if (payload !== undefined) headers['Content-Length'] = String(payload.reduce((total, chunk) => total + chunk.length, 0));
 	res.writeHead(response.status, headers);
-	res.end(payload);
+	// A body written in chunks goes out chunk by chunk, never copied into one buffer.
+	for (const chunk of payload?.slice(0, -1) ?? []) res.write(chunk);
+	res.end(payload?.[payload.length - 1]);
 }
 
 async function readBody(req: http.IncomingMessage): Promise<Buffer> {
@@ -162,7 +165,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
 export function bodyText(body: SimResponse['body']): string {
 	if (body === undefined || body === null) return '';
 	if (typeof body === 'string') return body;
-	if (Buffer.isBuffer(body)) return body.toString('utf8');
+	if (Buffer.isBuffer(body) || body instanceof JsonBytes) return body.toString('utf8');
 	return JSON.stringify(body);
 }
 

@@ -37,27 +37,35 @@ export function jsonPrimitive(value: string | number | boolean | null): string {
 /**
  * A JSON body written as UTF-8 bytes piece by piece (a page's rows one at a time): a large body is
  * never held as one string, an object tree or a rope of every value, each of which costs more to
- * build and to encode than the bytes themselves.
+ * build and to encode than the bytes themselves. The server sends its chunks as they are.
  */
 export class JsonBytes {
 	private static readonly CHUNK_SIZE = 1024 * 1024;
-	private chunks: Buffer[] = [];
+	private full: Buffer[] = [];
 	private chunk = Buffer.allocUnsafe(0);
 	private used = 0;
+	/** The number of bytes written. */
+	length = 0;
 
 	write(text: string): void {
 		// UTF-8 takes at most 3 bytes per UTF-16 unit (a surrogate pair: 4 bytes for 2 units).
 		const needed = text.length * 3;
 		if (this.used + needed > this.chunk.length) {
-			if (this.used > 0) this.chunks.push(this.chunk.subarray(0, this.used));
+			if (this.used > 0) this.full.push(this.chunk.subarray(0, this.used));
 			this.chunk = Buffer.allocUnsafe(Math.max(needed, JsonBytes.CHUNK_SIZE));
 			this.used = 0;
 		}
-		this.used += this.chunk.write(text, this.used, 'utf8');
+		const written = this.chunk.write(text, this.used, 'utf8');
+		this.used += written;
+		this.length += written;
 	}
 
-	/** The bytes written, in one buffer. */
-	bytes(): Buffer {
-		return Buffer.concat([...this.chunks, this.chunk.subarray(0, this.used)]);
+	/** The bytes written, in order, without copying them into one buffer. */
+	chunks(): Buffer[] {
+		return this.used > 0 ? [...this.full, this.chunk.subarray(0, this.used)] : [...this.full];
+	}
+
+	toString(): string {
+		return Buffer.concat(this.chunks()).toString('utf8');
 	}
 }

@@ -463,7 +463,7 @@ export function listRecords(context: ListContext, definition: EntityDefinition, 
 	if (preferences.maxPageSize !== undefined) applied.push(`odata.maxpagesize=${pageSize}`);
 	if (preferences.includeAnnotations !== undefined) applied.push(`odata.include-annotations="${preferences.includeAnnotations}"`);
 	if (tracking && preferences.trackChanges) applied.push('odata.track-changes');
-	return jsonResponse(200, body.bytes(), applied.length ? { 'Preference-Applied': applied.join(',') } : {});
+	return jsonResponse(200, body, applied.length ? { 'Preference-Applied': applied.join(',') } : {});
 }
 
 /** GET <set>/$count: the number of rows (up to 5000, as Dataverse counts), as text/plain. */
