@@ -19,7 +19,7 @@ export function copyJson<T>(value: T): T {
 /** Characters JSON.stringify escapes in a string: quote, backslash, controls, and (lone) surrogates. */
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
-/** Whether JSON writes a string other than as its characters between quotes. */
+/** Whether a string may need escaping in JSON (a surrogate pair counts, as a lone one needs it); if not, its JSON is its characters between quotes. */
 export function needsEscaping(text: string): boolean {
 	return NEEDS_ESCAPE.test(text);
 }
@@ -44,8 +44,6 @@ export class JsonBytes {
 	private full: Buffer[] = [];
 	private chunk = Buffer.allocUnsafe(0);
 	private used = 0;
-	/** The number of bytes written. */
-	length = 0;
 
 	write(text: string): void {
 		// UTF-8 takes at most 3 bytes per UTF-16 unit (a surrogate pair: 4 bytes for 2 units).
@@ -55,9 +53,7 @@ export class JsonBytes {
 			this.chunk = Buffer.allocUnsafe(Math.max(needed, JsonBytes.CHUNK_SIZE));
 			this.used = 0;
 		}
-		const written = this.chunk.write(text, this.used, 'utf8');
-		this.used += written;
-		this.length += written;
+		this.used += this.chunk.write(text, this.used, 'utf8');
 	}
 
 	/** The bytes written, in order, without copying them into one buffer. */
