@@ -50,6 +50,8 @@ const STANDARD_TYPES: Record<string, string[]> = {
 
 /** Values the server computes; a client that sends them back (after a read) has them replaced. */
 const OUTPUT_ONLY_ITEM_PROPERTIES = new Set(['formattedType', 'canonicalForm', 'displayName', 'displayNameLastFirst', 'contactGroupId', 'formattedProtocol']);
+/** Item properties that are not strings in the People API's schema (dates, flags, a number, nested messages); every other one is. */
+const NON_STRING_ITEM_PROPERTIES = new Set(['metadata', 'date', 'startDate', 'endDate', 'current', 'fullTimeEquivalentMillipercent', 'contactGroupMembership', 'domainMembership']);
 
 const CJK = /[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]/;
 
@@ -147,7 +149,14 @@ function itemMetadata(sourceId: string): ItemMetadata {
 function normalizeItem(field: string, item: Item, inPlace: boolean, metadata: people_v1.Schema$FieldMetadata, path: string, index: number): Item {
 	const normalized: Item = inPlace ? item : copyJson(item);
 	// Only what is there is deleted: a delete costs a runtime call even when the property is absent, as it mostly is.
-	for (const key of Object.keys(normalized)) if (OUTPUT_ONLY_ITEM_PROPERTIES.has(key)) delete normalized[key];
+	for (const key of Object.keys(normalized)) {
+		if (OUTPUT_ONLY_ITEM_PROPERTIES.has(key)) delete normalized[key];
+		else if (!NON_STRING_ITEM_PROPERTIES.has(key)) {
+			// As the API's JSON parser: a string field takes a string or null (or nothing: undefined, which JSON leaves out), never a number, flag, list or object.
+			const value = normalized[key];
+			if (value !== null && value !== undefined && typeof value !== 'string') throw invalidArgument(`Invalid value at '${itemPath(path, field, index)}.${key}' (TYPE_STRING), ${JSON.stringify(value)}`);
+		}
+	}
 	normalized.metadata = metadata;
 	const type = formattedType(field, normalized.type);
 	if (type) normalized.formattedType = type;

@@ -62,3 +62,18 @@ describe('GoogleState writes without copies', () => {
 		expect(state.getFull(first.resourceName!)?.names?.[0]?.displayName).toBe('New');
 	});
 });
+
+describe('GoogleState field types', () => {
+	it('refuses a non-string where the API has a string field, naming the item, and stores nothing of the call', () => {
+		const state = new GoogleState();
+		expect(() => state.createContact({ phoneNumbers: [{ value: 42 as unknown as string }] })).toThrow("Invalid value at 'person.phoneNumbers[0].value' (TYPE_STRING), 42");
+		const good = { names: [{ givenName: 'Ada' }] };
+		const flagged = { emailAddresses: [{ value: 'bo@example.com', type: true as unknown as string }] };
+		expect(() => state.createContacts([good, flagged])).toThrow("Invalid value at 'contacts[1].contact_person.emailAddresses[0].type' (TYPE_STRING), true");
+		expect(state.contactCount).toBe(0);
+		// Nulls, dates, flags and nested messages are what the schema has there.
+		const typed = state.createContact({ organizations: [{ name: 'Acme', current: true, startDate: { year: 2020, month: 1, day: 2 } }], phoneNumbers: [{ value: '425 555 0100', type: null as unknown as string }] });
+		expect(typed.organizations?.[0]?.current).toBe(true);
+		expect(state.contactCount).toBe(1);
+	});
+});
